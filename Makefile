@@ -1,0 +1,84 @@
+# Everything a newcomer needs is behind two targets: `make run` and `make test`.
+# Both build their own virtual environment (.venv) and node_modules on first use.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+HOST ?= 127.0.0.1
+PORT ?= 8080
+MOCK_PORT ?= 4010
+WORKERS ?= 1
+SPEC := openapi/openapi.yaml
+BUNDLE := openapi/dist/openapi.yaml
+BUNDLE_JSON := openapi/dist/openapi.json
+REDOCLY := node_modules/.bin/redocly
+
+.PHONY: help install run mock test test-fast lint bundle bundle-check docs contract bench clean
+
+help:
+	@echo "make run           serve the API on http://$(HOST):$(PORT)/api/v1/public (SQLite in ./var)"
+	@echo "make test          install everything and run the whole suite"
+	@echo "make mock          spec-driven mock on http://$(HOST):$(MOCK_PORT)/api/v1/public"
+	@echo "make bundle        rebuild openapi/dist/ from the split spec"
+	@echo "make bundle-check  fail when the committed bundle is stale or invalid"
+	@echo "make lint          ruff, mypy and Redocly lint"
+	@echo "make docs          static HTML reference in openapi/dist/index.html"
+	@echo "make contract URL=... KEY=...  contract suite against a live deployment"
+	@echo "make bench         benchmarks (server, mock, Prism, bare Starlette)"
+
+# The stamp is rebuilt whenever pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: $(VENV)/.installed node_modules/.installed
+
+run: $(VENV)/.installed node_modules/.installed
+	$(BIN)/threada serve --host $(HOST) --port $(PORT) --workers $(WORKERS) --init-demo
+
+mock: $(VENV)/.installed
+	$(BIN)/threada mock --host $(HOST) --port $(MOCK_PORT) $(MOCK_ARGS)
+
+bundle: node_modules/.installed $(VENV)/.installed
+	$(REDOCLY) bundle $(SPEC) --output $(BUNDLE) --ext yaml
+	$(REDOCLY) bundle $(SPEC) --output $(BUNDLE_JSON) --ext json
+	$(PY) -m openapi_spec_validator $(BUNDLE)
+
+bundle-check: node_modules/.installed $(VENV)/.installed
+	@tmp=$$(mktemp -d); \
+	$(REDOCLY) bundle $(SPEC) --output $$tmp/openapi.yaml --ext yaml >/dev/null 2>&1 && \
+	$(REDOCLY) bundle $(SPEC) --output $$tmp/openapi.json --ext json >/dev/null 2>&1 || { echo "bundle failed"; exit 1; }; \
+	diff -q $$tmp/openapi.yaml $(BUNDLE) >/dev/null && diff -q $$tmp/openapi.json $(BUNDLE_JSON) >/dev/null \
+	  || { echo "openapi/dist is stale: run 'make bundle' and commit it"; rm -rf $$tmp; exit 1; }; \
+	rm -rf $$tmp; \
+	$(PY) -m openapi_spec_validator $(BUNDLE) >/dev/null && echo "bundle is fresh and valid"
+
+lint: $(VENV)/.installed node_modules/.installed
+	$(BIN)/ruff check server mock contract_tests openapi bench docs_tests
+	$(BIN)/ruff format --check server mock contract_tests openapi bench docs_tests
+	$(BIN)/mypy server/threada mock/threada_mock
+	$(REDOCLY) lint $(SPEC)
+
+docs: node_modules/.installed
+	$(REDOCLY) build-docs $(BUNDLE) --output openapi/dist/index.html
+
+test: $(VENV)/.installed node_modules/.installed
+	$(MAKE) --no-print-directory bundle-check
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+contract: $(VENV)/.installed
+	@test -n "$(URL)" -a -n "$(KEY)" || { echo "usage: make contract URL=http://127.0.0.1:8080/api/v1/public KEY=..."; exit 2; }
+	$(BIN)/threada contract --url "$(URL)" --key "$(KEY)"
+
+bench: $(VENV)/.installed
+	$(MAKE) -C bench run PY=$(abspath $(PY))
+
+clean:
+	rm -rf $(VENV) node_modules var .pytest_cache
