@@ -1,0 +1,1 @@
+"""Threada public API service."""
