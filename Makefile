@@ -70,7 +70,6 @@ docs: node_modules/.installed
 	$(REDOCLY) build-docs $(BUNDLE) --output openapi/dist/index.html
 
 test: $(VENV)/.installed node_modules/.installed
-	$(MAKE) --no-print-directory bundle-check
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 contract: $(VENV)/.installed
