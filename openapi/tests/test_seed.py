@@ -93,10 +93,14 @@ def test_seed_response_fields_exist_with_valid_values(name, operations, schema_c
 
 def test_the_page_examples_are_the_ones_in_the_seed():
     """The fixtures are the page's own text: spot-check them against it."""
-    page = (Path(__file__).resolve().parents[3] / "shared/seed/public-api-reference.hi.txt")
+    page = Path(__file__).resolve().parents[3] / "shared/seed/public-api-reference.hi.txt"
     if not page.exists():
         pytest.skip("shared/seed is not beside this checkout")
     text = page.read_text()
-    for needle in ('"url": "/hooks/zapier"', '"external_message_id": "EXT_MSG_ID"',
-                   '"next_page_token": "NEXT_PAGE_TOKEN"', '"requested_by": "api_key:API_KEY_ID"'):
+    for needle in (
+        '"url": "/hooks/zapier"',
+        '"external_message_id": "EXT_MSG_ID"',
+        '"next_page_token": "NEXT_PAGE_TOKEN"',
+        '"requested_by": "api_key:API_KEY_ID"',
+    ):
         assert needle in text

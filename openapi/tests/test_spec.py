@@ -5,14 +5,13 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 import yaml
 from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
 from openapi_spec_validator.validation import OpenAPIV31SpecValidator
-
-from pathlib import Path
 
 OPENAPI_DIR = Path(__file__).resolve().parents[1]
 ROOT = OPENAPI_DIR.parent
@@ -249,7 +248,8 @@ def test_links_point_at_real_operations_and_parameters(operations, schema_check)
             for name, link in schema_check.resolve(resp).get("links", {}).items():
                 target = operations[link["operationId"]]
                 names = {
-                    schema_check.resolve(p)["name"] for p in target[2].get("parameters", []) + target[3]
+                    schema_check.resolve(p)["name"]
+                    for p in target[2].get("parameters", []) + target[3]
                 }
                 for param, expr in link["parameters"].items():
                     assert param in names, (op_id, name, param)
@@ -264,12 +264,23 @@ def test_error_type_enum_covers_every_documented_error(bundle, operations, schem
     for _op_id, (_m, _p, op, _pp) in operations.items():
         for status, resp in op["responses"].items():
             if status.startswith(("4", "5")):
-                for ex in schema_check.resolve(resp)["content"]["application/json"]["examples"].values():
+                for ex in schema_check.resolve(resp)["content"]["application/json"][
+                    "examples"
+                ].values():
                     used.add(schema_check.resolve(ex)["value"]["error"]["type"])
     assert used <= enum
-    assert used >= {"invalid_request", "authentication_failed", "permission_denied", "not_found",
-                    "conflict", "idempotency_conflict", "payload_too_large",
-                    "unsupported_media_type", "rate_limited", "internal_error"}
+    assert used >= {
+        "invalid_request",
+        "authentication_failed",
+        "permission_denied",
+        "not_found",
+        "conflict",
+        "idempotency_conflict",
+        "payload_too_large",
+        "unsupported_media_type",
+        "rate_limited",
+        "internal_error",
+    }
 
 
 def test_split_layout_follows_the_house_style():
