@@ -1,0 +1,333 @@
+"""Random JSON values from JSON Schema 2020-12 (the subset OpenAPI specs use).
+
+Small and fast on purpose (hypothesis-jsonschema takes seconds to build a
+strategy): types and type lists, enum/const, $ref, allOf/anyOf/oneOf,
+properties/required/minProperties, arrays with min/max/uniqueItems, string
+lengths, patterns (through `re`'s own parser) and the common formats, and
+number bounds. Callers validate what comes out and retry: the generator aims
+for valid data, the validator guarantees it.
+"""
+
+from __future__ import annotations
+
+import random
+import string
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+try:  # Python 3.11+: the regex parser lives in re._parser
+    from re import _constants as sre_c
+    from re import _parser as sre_parse
+except ImportError:  # pragma: no cover
+    import sre_constants as sre_c  # type: ignore[no-redef]
+    import sre_parse  # type: ignore[no-redef]
+
+from .spec import pointer_get
+
+_WORDS = (
+    "refund order parcel delivery invoice account password login shipping return "
+    "exchange warranty payment card subscription upgrade cancel address damaged "
+    "missing late update question help urgent customer support ticket reply"
+).split()
+_PRINTABLE = string.ascii_letters + string.digits + "-_."
+_CATEGORIES = {
+    sre_c.CATEGORY_DIGIT: string.digits,
+    sre_c.CATEGORY_NOT_DIGIT: string.ascii_letters + "-_",
+    sre_c.CATEGORY_SPACE: " ",
+    sre_c.CATEGORY_NOT_SPACE: string.ascii_letters + string.digits,
+    sre_c.CATEGORY_WORD: string.ascii_letters + string.digits + "_",
+    sre_c.CATEGORY_NOT_WORD: " -.,",
+}
+_MAX_DEPTH = 8
+
+
+def regex_sample(pattern: str, rnd: random.Random, *, max_repeat: int = 8) -> str:
+    """A string that `re.search(pattern, s)` should match (anchors are honoured by
+    generating only the pattern itself)."""
+    parsed = sre_parse.parse(pattern)
+    groups: dict[int, str] = {}
+    return _regex_gen(list(parsed), rnd, groups, max_repeat)
+
+
+def _regex_in(items: list[Any], rnd: random.Random) -> str:
+    negate = False
+    pool: list[str] = []
+    for op, av in items:
+        if op is sre_c.NEGATE:
+            negate = True
+        elif op is sre_c.LITERAL:
+            pool.append(chr(av))
+        elif op is sre_c.RANGE:
+            lo, hi = av
+            if hi - lo > 200:
+                pool.extend(chr(rnd.randint(lo, hi)) for _ in range(20))
+            else:
+                pool.extend(chr(c) for c in range(lo, hi + 1))
+        elif op is sre_c.CATEGORY:
+            pool.extend(_CATEGORIES.get(av, "a"))
+    if negate:
+        banned = set(pool)
+        pool = [c for c in _PRINTABLE if c not in banned] or ["~"]
+    return rnd.choice(pool) if pool else "a"
+
+
+def _regex_gen(parsed: list[Any], rnd: random.Random, groups: dict[int, str], cap: int) -> str:
+    out: list[str] = []
+    for op, av in parsed:
+        if op is sre_c.LITERAL:
+            out.append(chr(av))
+        elif op is sre_c.NOT_LITERAL:
+            out.append(rnd.choice([c for c in _PRINTABLE if ord(c) != av]))
+        elif op is sre_c.ANY:
+            out.append(rnd.choice(string.ascii_letters))
+        elif op is sre_c.IN:
+            out.append(_regex_in(av, rnd))
+        elif op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT, getattr(sre_c, "POSSESSIVE_REPEAT", None)):
+            lo, hi, sub = av
+            hi = lo + cap if hi is sre_c.MAXREPEAT else min(hi, lo + cap)
+            for _ in range(rnd.randint(lo, hi)):
+                out.append(_regex_gen(list(sub), rnd, groups, cap))
+        elif op is sre_c.SUBPATTERN:
+            group, _add, _del, sub = av
+            text = _regex_gen(list(sub), rnd, groups, cap)
+            if group is not None:
+                groups[group] = text
+            out.append(text)
+        elif op is getattr(sre_c, "ATOMIC_GROUP", None):
+            out.append(_regex_gen(list(av), rnd, groups, cap))
+        elif op is sre_c.BRANCH:
+            _, branches = av
+            out.append(_regex_gen(list(rnd.choice(branches)), rnd, groups, cap))
+        elif op is sre_c.GROUPREF:
+            out.append(groups.get(av, ""))
+        elif op is sre_c.CATEGORY:
+            out.append(rnd.choice(_CATEGORIES.get(av, "a")))
+        # AT (anchors), ASSERT, ASSERT_NOT: nothing to emit; the validator judges.
+    return "".join(out)
+
+
+class Generator:
+    """Generates instances of schemas that live in `doc` (refs are `#/...`)."""
+
+    def __init__(self, doc: dict[str, Any], seed: int | None = None) -> None:
+        self.doc = doc
+        self.rnd = random.Random(seed)  # noqa: S311 - mock data, not secrets
+
+    def generate(self, schema: Any) -> Any:
+        return self._gen(schema, 0)
+
+    # -- schema plumbing -------------------------------------------------
+
+    def _resolve(self, schema: Any) -> Any:
+        """Inline a `$ref` (merged with its siblings) and `allOf`."""
+        for _ in range(50):
+            if not isinstance(schema, dict):
+                return schema
+            if "$ref" in schema:
+                target = pointer_get(self.doc, schema["$ref"].lstrip("#"))
+                rest = {k: v for k, v in schema.items() if k != "$ref"}
+                schema = _merge(self._resolve(target), rest) if rest else target
+                continue
+            if "allOf" in schema:
+                merged = {k: v for k, v in schema.items() if k != "allOf"}
+                for sub in schema["allOf"]:
+                    merged = _merge(merged, self._resolve(sub))
+                schema = merged
+                continue
+            return schema
+        raise ValueError("schema $ref/allOf nesting too deep")
+
+    def _gen(self, schema: Any, depth: int) -> Any:
+        schema = self._resolve(schema)
+        if schema is True or schema == {}:
+            return self._words(1, 20)
+        if schema is False:
+            raise ValueError("cannot generate a value for the schema `false`")
+        rnd = self.rnd
+        for key in ("oneOf", "anyOf"):
+            if key in schema:
+                rest = {k: v for k, v in schema.items() if k != key}
+                branch = self._resolve(rnd.choice(schema[key]))
+                return self._gen(_merge(rest, branch) if rest else branch, depth + 1)
+        if "const" in schema:
+            return schema["const"]
+        if "enum" in schema:
+            return rnd.choice(schema["enum"])
+        types = schema.get("type")
+        if isinstance(types, list):
+            non_null = [t for t in types if t != "null"]
+            if "null" in types and (not non_null or rnd.random() < 0.25):
+                return None
+            t = rnd.choice(non_null)
+        elif isinstance(types, str):
+            t = types
+        elif "properties" in schema or "required" in schema:
+            t = "object"
+        elif "items" in schema or "prefixItems" in schema:
+            t = "array"
+        elif any(k in schema for k in ("minimum", "maximum", "multipleOf")):
+            t = "number"
+        else:
+            t = "string"
+        if t == "null":
+            return None
+        if t == "boolean":
+            return rnd.random() < 0.5
+        if t in ("integer", "number"):
+            return self._number(schema, integer=t == "integer")
+        if t == "array":
+            return self._array(schema, depth)
+        if t == "object":
+            return self._object(schema, depth)
+        return self._string(schema)
+
+    # -- per type ---------------------------------------------------------
+
+    def _number(self, schema: dict[str, Any], *, integer: bool) -> int | float:
+        lo = schema.get("minimum")
+        hi = schema.get("maximum")
+        if isinstance(schema.get("exclusiveMinimum"), int | float):
+            ex = schema["exclusiveMinimum"]
+            lo = max(lo, ex + (1 if integer else 1e-6)) if lo is not None else ex + 1
+        if isinstance(schema.get("exclusiveMaximum"), int | float):
+            ex = schema["exclusiveMaximum"]
+            hi = min(hi, ex - (1 if integer else 1e-6)) if hi is not None else ex - 1
+        if lo is None and hi is None:
+            lo, hi = 0, 1000
+        elif lo is None:
+            lo = hi - 1000
+        elif hi is None:
+            hi = lo + 1000
+        if integer:
+            import math
+
+            lo_i, hi_i = math.ceil(lo), math.floor(hi)
+            mult = schema.get("multipleOf")
+            value = self.rnd.randint(lo_i, max(lo_i, hi_i))
+            if isinstance(mult, int) and mult > 0:
+                value = max(lo_i, (value // mult) * mult)
+                if value < lo_i:
+                    value += mult
+            return value
+        return round(self.rnd.uniform(lo, hi), 3)
+
+    def _array(self, schema: dict[str, Any], depth: int) -> list[Any]:
+        lo = schema.get("minItems", 0)
+        hi = schema.get("maxItems", lo + 3)
+        if depth >= _MAX_DEPTH:
+            hi = lo
+        n = self.rnd.randint(lo, max(lo, min(hi, lo + 3)))
+        prefix = schema.get("prefixItems", [])
+        item_schema = schema.get("items", {})
+        out: list[Any] = []
+        seen: set[str] = set()
+        attempts = 0
+        while len(out) < n and attempts < n * 10 + 10:
+            attempts += 1
+            sub = prefix[len(out)] if len(out) < len(prefix) else item_schema
+            value = self._gen(sub, depth + 1)
+            if schema.get("uniqueItems"):
+                key = repr(value)
+                if key in seen:
+                    continue
+                seen.add(key)
+            out.append(value)
+        return out
+
+    def _object(self, schema: dict[str, Any], depth: int) -> dict[str, Any]:
+        props: dict[str, Any] = schema.get("properties", {})
+        required = list(dict.fromkeys(schema.get("required", [])))
+        optional = [p for p in props if p not in required]
+        chosen = list(required)
+        if depth < _MAX_DEPTH:
+            chosen += [p for p in optional if self.rnd.random() < 0.6]
+        min_props = schema.get("minProperties", 0)
+        for p in optional:
+            if len(chosen) >= min_props:
+                break
+            if p not in chosen:
+                chosen.append(p)
+        out: dict[str, Any] = {}
+        for name in chosen:
+            out[name] = self._gen(props.get(name, {}), depth + 1)
+        return out
+
+    def _string(self, schema: dict[str, Any]) -> str:
+        lo = schema.get("minLength", 0)
+        hi = schema.get("maxLength")
+        fmt = schema.get("format")
+        rnd = self.rnd
+        if "pattern" in schema:
+            for _ in range(20):
+                s = regex_sample(schema["pattern"], rnd)
+                if len(s) >= lo and (hi is None or len(s) <= hi):
+                    return s
+            return s
+        if fmt == "date-time":
+            return _rfc3339(self._time())
+        if fmt == "date":
+            return self._time().date().isoformat()
+        if fmt == "time":
+            return self._time().strftime("%H:%M:%SZ")
+        if fmt in ("email", "idn-email"):
+            return f"{rnd.choice(_WORDS)}.{rnd.randint(1, 999)}@example.com"
+        if fmt in ("uri", "iri", "url"):
+            return f"https://example.com/{rnd.choice(_WORDS)}/{rnd.randint(1, 9999)}"
+        if fmt in ("uri-reference", "iri-reference"):
+            return f"/{rnd.choice(_WORDS)}/{rnd.randint(1, 9999)}"
+        if fmt == "uuid":
+            return str(uuid.UUID(int=rnd.getrandbits(128), version=4))
+        if fmt in ("hostname", "idn-hostname"):
+            return f"{rnd.choice(_WORDS)}.example.com"
+        if fmt == "ipv4":
+            return ".".join(str(rnd.randint(1, 254)) for _ in range(4))
+        if fmt == "ipv6":
+            return "2001:db8::" + format(rnd.randint(1, 0xFFFF), "x")
+        return self._words(lo, hi)
+
+    def _words(self, lo: int, hi: int | None) -> str:
+        rnd = self.rnd
+        target = rnd.randint(max(lo, 1), max(lo, 1, min(hi or 40, 40)))
+        text = rnd.choice(_WORDS).capitalize()
+        while len(text) < target:
+            text += " " + rnd.choice(_WORDS)
+        if hi is not None:
+            text = text[:hi].rstrip() or text[:hi]
+        while len(text) < lo:
+            text += "x"
+        return text
+
+    def _time(self) -> datetime:
+        base = datetime(2026, 1, 1, tzinfo=UTC)
+        return base + timedelta(seconds=self.rnd.randint(0, 330 * 86400))
+
+
+def _rfc3339(t: datetime) -> str:
+    ms = t.microsecond // 1000
+    core = t.strftime("%Y-%m-%dT%H:%M:%S")
+    return f"{core}.{ms:03d}Z" if ms else f"{core}Z"
+
+
+def _merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    """Shallow merge of two schemas that must both hold: `required` and `properties`
+    are combined, other keys of `b` win."""
+    out = dict(a)
+    for k, v in b.items():
+        if k == "required" and "required" in out:
+            out[k] = list(dict.fromkeys([*out[k], *v]))
+        elif k == "properties" and "properties" in out:
+            out[k] = {**out[k], **v}
+        elif k == "type" and "type" in out and isinstance(v, list) != isinstance(out[k], list):
+            left = out[k] if isinstance(out[k], list) else [out[k]]
+            right = v if isinstance(v, list) else [v]
+            both = [t for t in left if t in right]
+            out[k] = both[0] if len(both) == 1 else both or v
+        else:
+            out[k] = v
+    return out
+
+
+def rfc3339(t: datetime) -> str:
+    """Render a UTC time as the spec wants it: `Z`, milliseconds when non-zero."""
+    return _rfc3339(t.astimezone(UTC))
