@@ -140,7 +140,8 @@ class OutboundPolicy:
             return f"{label} is a cloud metadata address"
         if host_allowed or any(a in n for a in candidates for n in self.allow_networks):
             return None
-        for candidate in candidates:
+        # The embedded IPv4 address is where the packets end up: judge it first.
+        for candidate in reversed(candidates):
             reason = _classify(candidate)
             if reason is not None:
                 return f"{label} is {reason}"

@@ -13,7 +13,7 @@ Rules, decided here and relied on by `build_target_url`:
 - Every dot segment (`.` or `..`) is refused, even one that would stay inside
   the base path (`/a/../b`): servers and proxies disagree on when they
   normalise, and no real hook path needs one. The check applies to segments
-  after percent-decoding (twice, for double-encoded `%252e`), and to the part
+  after percent-decoding (up to three times, for double-encoded `%252e`), and to the part
   of a segment before `;` (Tomcat reads `..;x` as `..`). An encoded slash or
   backslash (`%2f`, `%5c`) inside a segment is refused, as is percent-encoding
   that is not valid UTF-8 (overlong forms such as `%c0%ae`).
@@ -91,7 +91,9 @@ _HOST = re.compile(rf"{_LABEL}(?:\.{_LABEL})*\.?")
 
 
 def _invalid(field: str, reason: str) -> InvalidRequest:
-    return InvalidRequest(f"{field} {reason}", details=[{"field": field, "reason": reason}])
+    # `details` names the field as the error envelope does (`body.payload.url`).
+    where = f"body.{field}" if field.startswith("payload") else field
+    return InvalidRequest(f"{field} {reason}", details=[{"field": where, "reason": reason}])
 
 
 def validate_custom_http(payload: dict) -> None:
@@ -165,10 +167,11 @@ def _check_percent_escapes(text: str, field: str) -> None:
 
 
 def _check_segment(segment: str, field: str) -> None:
-    # Decode up to three times so that a server or proxy that decodes once
-    # or twice more than it should still cannot see '..' or a slash.
+    # Look through up to three layers of percent-encoding, so that servers and
+    # proxies that decode more than once still cannot see '..' or a slash;
+    # more layers than that are refused outright.
     layer = segment
-    for _ in range(3):
+    for _ in range(4):
         name = layer.split(";", 1)[0]
         if name in (".", ".."):
             raise _invalid(field, "must not contain '.' or '..' segments, encoded or not")
