@@ -13,6 +13,7 @@ SPEC := openapi/openapi.yaml
 BUNDLE := openapi/dist/openapi.yaml
 BUNDLE_JSON := openapi/dist/openapi.json
 REDOCLY := node_modules/.bin/redocly
+DOCS_OUT ?= openapi/dist/index.html
 
 .PHONY: help install run mock test test-fast lint bundle bundle-check docs contract bench clean
 
@@ -23,7 +24,7 @@ help:
 	@echo "make bundle        rebuild openapi/dist/ from the split spec"
 	@echo "make bundle-check  fail when the committed bundle is stale or invalid"
 	@echo "make lint          ruff, mypy and Redocly lint"
-	@echo "make docs          static HTML reference in openapi/dist/index.html"
+	@echo "make docs          self-contained HTML reference in $(DOCS_OUT) (not committed)"
 	@echo "make contract URL=... KEY=...  contract suite against a live deployment"
 	@echo "make bench         benchmarks (server, mock, Prism, bare Starlette)"
 
@@ -66,8 +67,12 @@ lint: $(VENV)/.installed node_modules/.installed
 	$(BIN)/mypy server/threada mock/threada_mock
 	$(REDOCLY) lint $(SPEC)
 
-docs: node_modules/.installed
-	$(REDOCLY) build-docs $(BUNDLE) --output openapi/dist/index.html
+# The same Redoc (npm, pinned) as the served /docs page, with the bundle inlined.
+# Not `redocly build-docs`: its default page loads Redoc from Redocly's CDN, and
+# its --inlineBundle renderer still fetches its logo from there and hides each
+# tag's operations behind a "Show" button.
+docs: $(VENV)/.installed node_modules/.installed
+	$(PY) -m threada.docs --bundle $(BUNDLE) --output $(DOCS_OUT)
 
 test: $(VENV)/.installed node_modules/.installed
 	$(BIN)/pytest $(PYTEST_ARGS)
