@@ -45,12 +45,15 @@ class MockError(Exception):
         message: str,
         details: list[dict[str, str]] | None = None,
         headers: Headers | None = None,
+        *,
+        type_: str | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.details = details
         self.headers = headers or []
+        self.type = type_  # an ErrorType value; None: the usual one for the status
 
 
 @dataclass
@@ -146,7 +149,9 @@ class MockApp:
                 scope, receive, method, path, hdrs
             )
         except MockError as e:
-            status, body, headers = self._error(None, e.status, e.message, e.details, e.headers)
+            status, body, headers = self._error(
+                None, e.status, e.message, e.details, e.headers, e.type
+            )
         except Exception:  # noqa: BLE001 - a mock bug must still answer in the envelope
             traceback.print_exc(file=sys.stderr)
             status, body, headers = self._error(None, 500, "The mock failed on this request.")
@@ -187,7 +192,9 @@ class MockApp:
                 op, scope, receive, path_params, hdrs
             )
         except MockError as e:
-            status, body, headers = self._error(op, e.status, e.message, e.details, e.headers)
+            status, body, headers = self._error(
+                op, e.status, e.message, e.details, e.headers, e.type
+            )
             note = ""
         return status, body, headers, " " + op.op_id, note
 
@@ -442,9 +449,13 @@ class MockApp:
         message: str,
         details: list[dict[str, str]] | None = None,
         extra: Headers | None = None,
+        type_: str | None = None,
     ) -> tuple[int, bytes, Headers]:
+        if type_ is not None and type_ not in self.spec.error_enum:
+            type_ = None
         err: dict[str, Any] = {
-            "type": self.spec.error_types.get(status)
+            "type": type_
+            or self.spec.error_types.get(status)
             or self.spec.error_types.get(status // 100 * 100)
             or self.spec.error_types.get(400 if status < 500 else 500, "error"),
             "message": message,

@@ -108,7 +108,7 @@ class CompiledSpec:
     request_headers: list[str]
     validators: ValidatorFactory
     doc: dict[str, Any]
-    details_allowed: bool = True
+    error_enum: list[str] = field(default_factory=list)
 
     def match(self, path: str) -> tuple[PathItem | None, dict[str, str]]:
         item = self.static.get(path)
@@ -253,12 +253,14 @@ def compile_spec(
             static[template] = PathItem(template, None, ops, allow)
     # Literal segments win over templated ones ("/tickets/search" before "/tickets/{id}").
     dynamic.sort(key=lambda p: (p.template.count("{"), -len(p.template)))
+    error_types, error_enum = _error_types(doc)
     compiled = CompiledSpec(
         base_path=base,
         static=static,
         dynamic=dynamic,
         operations=operations,
-        error_types=_error_types(doc),
+        error_types=error_types,
+        error_enum=error_enum,
         all_scopes=frozenset(all_scopes),
         expose_headers=list(expose),
         request_headers=list(req_headers),
@@ -392,9 +394,10 @@ def _valid_sample(gen: Generator, schema: Any, check: Check, tries: int = 25) ->
     return value
 
 
-def _error_types(doc: dict[str, Any]) -> dict[int, str]:
-    """HTTP status -> the spec's error `type`, read from the error examples, then from the
-    ErrorType enum by the status's reason phrase (405 -> method_not_allowed)."""
+def _error_types(doc: dict[str, Any]) -> tuple[dict[int, str], list[str]]:
+    """HTTP status -> the spec's error `type`: the ErrorType value named like the status's
+    reason phrase (405 -> method_not_allowed), else the one the spec's error examples use
+    for that status. Also returns the enum."""
     found: dict[int, str] = {}
     responses: list[tuple[str, Any]] = list(
         ((doc.get("components") or {}).get("responses") or {}).items()
@@ -416,12 +419,10 @@ def _error_types(doc: dict[str, Any]) -> dict[int, str]:
             if not enum and media.get("schema") is not None:
                 enum = _type_enum(doc, media["schema"])
     for status in (400, 401, 403, 404, 405, 406, 409, 413, 415, 422, 429, 500):
-        if status in found:
-            continue
         phrase = http.HTTPStatus(status).phrase.lower().replace(" ", "_")
         if phrase in enum:
             found[status] = phrase
-    return found
+    return found, enum
 
 
 def _type_enum(doc: dict[str, Any], schema: Any) -> list[str]:
