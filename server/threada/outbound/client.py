@@ -165,6 +165,8 @@ def _describe(exc: BaseException, policy: OutboundPolicy, deadline: float) -> st
             return str(item)
         if isinstance(item, ConnectionRefusedError):
             return "connection refused"
+        if isinstance(item, ConnectionResetError):
+            return "connection reset by peer"
         if isinstance(item, ssl.SSLCertVerificationError):
             return f"TLS certificate not trusted: {item.verify_message}"
         if isinstance(item, ssl.SSLError):
