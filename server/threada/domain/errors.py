@@ -59,6 +59,8 @@ class RateLimited(DomainError):
     type = "rate_limited"
     status = 429
 
-    def __init__(self, message: str, *, retry_after: int) -> None:
+    def __init__(self, message: str, *, retry_after: int, quota: object = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        # The rate-limit state for the X-RateLimit-* headers, when the limiter knows it.
+        self.quota = quota

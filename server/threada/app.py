@@ -1,0 +1,145 @@
+"""The application factory: Connexion FlaskApp bound to the committed OpenAPI 3.1 bundle."""
+
+from __future__ import annotations
+
+import json
+import logging
+import typing as t
+from urllib.parse import urlsplit
+
+from connexion import FlaskApp
+from connexion.exceptions import ProblemException
+from connexion.jsonifier import Jsonifier
+from connexion.middleware import MiddlewarePosition
+from connexion.options import SwaggerUIOptions
+from connexion.resolver import Resolver
+from starlette.exceptions import HTTPException
+
+from threada import errors, spec
+from threada.api import actions, messages, tickets
+from threada.api._common import Services
+from threada.config import Settings
+from threada.domain.errors import DomainError
+from threada.domain.idempotency import Idempotency
+from threada.domain.pagination import PageTokens
+from threada.domain.ratelimit import RateLimiter
+from threada.middleware import RequestContextMiddleware, RouteTable
+from threada.outbound import OutboundPolicy
+from threada.security import make_security_handler, operation_scopes
+from threada.storage.db import Database
+
+log = logging.getLogger("threada")
+
+HANDLERS: dict[str, t.Callable] = {
+    name: getattr(module, name)
+    for module in (tickets, messages, actions)
+    for name in dir(module)
+    if name[:1].islower() and name[:1] != "_" and any(c.isupper() for c in name)
+}
+
+
+def base_path_of(document: dict) -> str:
+    """The path of the spec's first server URL (`/api/v1/public`)."""
+    return urlsplit(document["servers"][0]["url"]).path.rstrip("/")
+
+
+class _ServicesMiddleware:
+    """Hands the app's services to handlers through the request scope (no globals)."""
+
+    def __init__(self, app: t.Any, *, services: Services) -> None:
+        self.app = app
+        self.services = services
+
+    async def __call__(self, scope: t.Any, receive: t.Any, send: t.Any) -> None:
+        ctx = scope.get("threada")
+        if ctx is not None:
+            ctx["services"] = self.services
+        await self.app(scope, receive, send)
+
+
+def create_app(config: dict[str, t.Any] | Settings | None = None) -> FlaskApp:
+    """Build the app: defaults, then THREADA_* environment variables, then `config`.
+
+    `config` may also carry objects that are not settings: `outbound_policy`
+    (an OutboundPolicy; default from the environment) and `database` (a
+    shared Database instance).
+    """
+    extra: dict[str, t.Any] = {}
+    if isinstance(config, Settings):
+        settings = config
+    else:
+        raw = dict(config or {})
+        for name in ("outbound_policy", "database", "auto_upgrade"):
+            if name in raw:
+                extra[name] = raw.pop(name)
+        settings = Settings.from_env(raw)
+
+    spec.install_31_document_check()
+    bundle = settings.spec_path or spec.DEFAULT_BUNDLE
+    document = spec.load_spec(bundle)
+    base_path = base_path_of(document)
+
+    db: Database = extra.get("database") or Database(settings.database_url)
+    if extra.get("auto_upgrade", True):
+        db.upgrade()
+    services = Services(
+        db=db,
+        tokens=PageTokens(settings.secret()),
+        idempotency=Idempotency(
+            db,
+            ttl_seconds=settings.idempotency_ttl_seconds,
+            wait_seconds=settings.idempotency_wait_seconds,
+        ),
+        outbound=extra.get("outbound_policy") or OutboundPolicy.from_env(),
+        base_path=base_path,
+    )
+    limiter = RateLimiter(db, default_limit=settings.default_rate_limit)
+
+    # Compact JSON: the default pretty-prints every response.
+    app = FlaskApp(__name__, jsonifier=Jsonifier(json, separators=(",", ":")))
+    app.add_api(
+        document,
+        base_path=base_path,
+        resolver=Resolver(function_resolver=_resolve),
+        validator_map=spec.validator_map(max_body_bytes=settings.max_body_bytes),
+        security_map={
+            "apiKey": make_security_handler(
+                db=db, limiter=limiter, scopes_by_operation=operation_scopes(document)
+            )
+        },
+        validate_responses=settings.validate_responses,
+        # The docs module serves the committed bundle and current UIs instead.
+        swagger_ui_options=SwaggerUIOptions(serve_spec=False, swagger_ui=False),
+    )
+    app.add_middleware(
+        RequestContextMiddleware,
+        position=MiddlewarePosition.BEFORE_EXCEPTION,
+        routes=RouteTable(document, base_path),
+    )
+    app.add_middleware(
+        _ServicesMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, services=services
+    )
+    _mount_docs(app, base_path=base_path, bundle=bundle)
+
+    app.add_error_handler(DomainError, errors.domain_error)
+    app.add_error_handler(ProblemException, errors.problem)
+    app.add_error_handler(HTTPException, errors.http_exception)
+    app.add_error_handler(Exception, errors.unhandled)
+    app.app.config["THREADA_SERVICES"] = services
+    return app
+
+
+def _resolve(operation_id: str) -> t.Callable:
+    try:
+        return HANDLERS[operation_id]
+    except KeyError:
+        raise ImportError(f"no handler for operationId {operation_id}") from None
+
+
+def _mount_docs(app: FlaskApp, *, base_path: str, bundle: t.Any) -> None:
+    try:
+        from threada.docs import mount_docs
+    except ImportError:  # the docs module is optional for the API itself
+        log.warning("threada.docs is not available; docs pages are not served")
+        return
+    mount_docs(app, base_path=base_path, bundle_path=bundle)

@@ -1,0 +1,189 @@
+"""Tenants, API keys and the principal a request acts as.
+
+A key's secret is `thr_live_` + 32 random bytes (urlsafe base64): high entropy,
+so a fast SHA-256 is enough to store it, and lookups go by that hash.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import hmac
+import re
+import secrets
+
+from threada.domain.errors import Conflict, InvalidRequest, NotFound
+from threada.ids import new_id, now_ms
+from threada.storage import repo
+from threada.storage.db import Database
+
+SCOPES = ("support.read", "support.write", "support.actions")
+KEY_PREFIX = "thr_live_"
+# 32 bytes -> 43 urlsafe base64 characters, no padding.
+_SECRET_RE = re.compile(r"^thr_live_[A-Za-z0-9_-]{43}$")
+
+
+@dataclasses.dataclass(frozen=True)
+class Principal:
+    """Who is calling: the key, its tenant, what it may do and how often."""
+
+    key_id: str
+    tenant_id: str
+    scopes: frozenset[str]
+    rate_limit: int | None
+
+    @property
+    def requested_by(self) -> str:
+        return f"api_key:{self.key_id}"
+
+
+def new_secret() -> str:
+    return KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def authenticate(db: Database, secret: str) -> Principal | None:
+    """The principal for a presented key, or None (unknown, malformed, revoked, expired)."""
+    if not _SECRET_RE.match(secret):
+        return None
+    digest = hash_secret(secret)
+    with db.read() as conn:
+        row = repo.find_key_by_secret(conn, secret_hash=digest, now=now_ms())
+    if row is None:
+        return None
+    # The index lookup found it; compare again in constant time, as the design asks.
+    if not hmac.compare_digest(digest, row["secret_hash"]):
+        return None
+    return Principal(
+        key_id=row["key_id"],
+        tenant_id=row["tenant_id"],
+        scopes=frozenset(row["scopes"].split()),
+        rate_limit=row["rate_limit_per_minute"],
+    )
+
+
+# --- admin -----------------------------------------------------------------------------------
+
+
+def create_tenant(db: Database, *, name: str) -> dict:
+    name = name.strip()
+    if not name:
+        raise InvalidRequest("tenant name must not be empty")
+    with db.write() as conn:
+        if repo.get_tenant(conn, tenant=name) is not None:
+            raise Conflict(f"tenant {name!r} exists")
+        tenant_id = new_id("ten")
+        repo.insert_tenant(conn, tenant_id=tenant_id, name=name, created_at=now_ms())
+        return _require_tenant(conn, tenant_id)
+
+
+def list_tenants(db: Database) -> list[dict]:
+    with db.read() as conn:
+        return repo.list_tenants(conn)
+
+
+def get_tenant(db: Database, tenant: str) -> dict:
+    with db.read() as conn:
+        return _require_tenant(conn, tenant)
+
+
+def set_rate_limit(db: Database, *, tenant: str, per_minute: int | None) -> dict:
+    if per_minute is not None and per_minute < 1:
+        raise InvalidRequest("the limit must be at least 1 request per minute")
+    with db.write() as conn:
+        row = _require_tenant(conn, tenant)
+        repo.update_tenant(conn, tenant_id=row["tenant_id"], rate_limit_per_minute=per_minute)
+        return _require_tenant(conn, row["tenant_id"])
+
+
+def set_actions_base_url(db: Database, *, tenant: str, base_url: str | None) -> dict:
+    if base_url is not None:
+        # The outbound module owns what a reachable, well-formed base URL is.
+        from threada.outbound import validate_base_url
+
+        base_url = validate_base_url(base_url)
+    with db.write() as conn:
+        row = _require_tenant(conn, tenant)
+        repo.update_tenant(conn, tenant_id=row["tenant_id"], actions_base_url=base_url)
+        return _require_tenant(conn, row["tenant_id"])
+
+
+def create_key(db: Database, *, tenant: str, name: str, scopes: list[str]) -> tuple[dict, str]:
+    """A new key; returns (key row, secret). The secret is not stored and not shown again."""
+    unknown = sorted(set(scopes) - set(SCOPES))
+    if unknown:
+        raise InvalidRequest(f"unknown scope(s): {', '.join(unknown)}; known: {', '.join(SCOPES)}")
+    if not scopes:
+        raise InvalidRequest("a key needs at least one scope")
+    ordered = [s for s in SCOPES if s in scopes]
+    secret = new_secret()
+    with db.write() as conn:
+        row = _require_tenant(conn, tenant)
+        key_id = new_id("key")
+        repo.insert_key(
+            conn,
+            key_id=key_id,
+            tenant_id=row["tenant_id"],
+            name=name,
+            scopes=ordered,
+            secret_hash=hash_secret(secret),
+            created_at=now_ms(),
+        )
+        key = repo.get_key(conn, key_id=key_id)
+    assert key is not None
+    return key, secret
+
+
+def list_keys(db: Database, *, tenant: str | None = None) -> list[dict]:
+    now = now_ms()
+    with db.read() as conn:
+        tenant_id = _require_tenant(conn, tenant)["tenant_id"] if tenant else None
+        keys = repo.list_keys(conn, tenant_id=tenant_id)
+    for k in keys:
+        live = [e for e in k.pop("secret_expiries") if e is None or e > now]
+        if k["revoked_at"] is not None:
+            k["state"] = "revoked"
+        elif not live:
+            k["state"] = "expired"
+        elif len(live) > 1:
+            k["state"] = "rotating"
+        else:
+            k["state"] = "active"
+    return keys
+
+
+def rotate_key(db: Database, *, key_id: str, grace_seconds: int) -> tuple[dict, str]:
+    """A new secret for the key; the old ones keep working for `grace_seconds`, then stop."""
+    if grace_seconds < 0:
+        raise InvalidRequest("the grace period must not be negative")
+    secret = new_secret()
+    now = now_ms()
+    with db.write() as conn:
+        key = repo.get_key(conn, key_id=key_id)
+        if key is None:
+            raise NotFound(f"no key {key_id}")
+        if key["revoked_at"] is not None:
+            raise Conflict(f"key {key_id} is revoked")
+        repo.expire_secrets(conn, key_id=key_id, expires_at=now + grace_seconds * 1000)
+        repo.insert_secret(conn, key_id=key_id, secret_hash=hash_secret(secret), created_at=now)
+    return key, secret
+
+
+def revoke_key(db: Database, *, key_id: str) -> dict:
+    with db.write() as conn:
+        if repo.get_key(conn, key_id=key_id) is None:
+            raise NotFound(f"no key {key_id}")
+        repo.revoke_key(conn, key_id=key_id, revoked_at=now_ms())
+        key = repo.get_key(conn, key_id=key_id)
+    assert key is not None
+    return key
+
+
+def _require_tenant(conn, tenant: str) -> dict:
+    row = repo.get_tenant(conn, tenant=tenant)
+    if row is None:
+        raise NotFound(f"no tenant {tenant!r}")
+    return row

@@ -1,0 +1,321 @@
+"""Tickets and their messages: the rules, and the shapes the API returns.
+
+Input arrives already validated against the spec's schemas; what the schemas
+cannot say (at least email or phone, defaults, merge-patch `null`, timestamps)
+is decided here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from threada.domain.auth import Principal
+from threada.domain.errors import Conflict, InvalidRequest, NotFound
+from threada.domain.pagination import PageTokens
+from threada.ids import new_id, now_ms, rfc3339
+from threada.storage import repo
+from threada.storage.db import Database
+
+TICKET_MESSAGES = 20  # the most recent messages embedded in a Ticket
+DEFAULT_STATUSES = ("open",)
+PATCHABLE = ("subject", "status", "priority", "tags")
+
+
+# --- shapes ----------------------------------------------------------------------------------
+
+
+def summary(row: dict) -> dict:
+    return {
+        "ticket_id": row["ticket_id"],
+        "tenant_id": row["tenant_id"],
+        "subject": row["subject"],
+        "status": row["status"],
+        "priority": row["priority"],
+        "channel": row["channel"],
+        "tags": list(row["tags"]),
+        "created_at": rfc3339(row["created_at"]),
+        "updated_at": rfc3339(row["updated_at"]),
+        "last_message_at": rfc3339(row["last_message_at"]),
+    }
+
+
+def contact(row: dict) -> dict:
+    out = {}
+    for field in ("name", "email", "phone"):
+        value = row[f"contact_{field}"]
+        if value is not None:
+            out[field] = value
+    return out
+
+
+def message(row: dict) -> dict:
+    return {
+        "message_id": row["message_id"],
+        "ticket_id": row["ticket_id"],
+        "role": row["role"],
+        "content": row["content"],
+        "channel": row["channel"],
+        "external_message_id": row["external_message_id"],
+        "created_at": rfc3339(row["created_at"]),
+    }
+
+
+def _ticket(conn: Any, row: dict) -> dict:
+    recent = repo.recent_messages(conn, ticket_id=row["ticket_id"], limit=TICKET_MESSAGES)
+    return {
+        "summary": summary(row),
+        "contact": contact(row),
+        "messages": [message(m) for m in recent],
+    }
+
+
+def _dedupe(tags: list[str]) -> list[str]:
+    return list(dict.fromkeys(tags))
+
+
+# --- operations ------------------------------------------------------------------------------
+
+
+def create_ticket(db: Database, *, principal: Principal, body: dict) -> dict:
+    """Open a ticket with its contact and initial message; returns the Ticket shape."""
+    person = body["contact"]
+    if not person.get("email") and not person.get("phone"):
+        raise InvalidRequest(
+            "the contact needs an email or a phone",
+            details=[{"field": "body.contact", "reason": "needs email or phone"}],
+        )
+    first = body["initial_message"]
+    now = now_ms()
+    ticket_id = new_id("tkt")
+    row = {
+        "ticket_id": ticket_id,
+        "tenant_id": principal.tenant_id,
+        "subject": body["subject"],
+        "status": "open",
+        "priority": body.get("priority", "normal"),
+        "channel": body["channel"],
+        "tags": _dedupe(body.get("tags", [])),
+        "contact_name": person.get("name"),
+        "contact_email": person.get("email"),
+        "contact_phone": person.get("phone"),
+        "created_at": now,
+        "updated_at": now,
+        "last_message_at": now,
+    }
+    msg = {
+        "message_id": new_id("msg"),
+        "ticket_id": ticket_id,
+        "tenant_id": principal.tenant_id,
+        "role": first["role"],
+        "content": first["content"],
+        "channel": body["channel"],
+        "external_message_id": first.get("external_message_id"),
+        "created_at": now,
+    }
+    with db.write() as conn:
+        repo.insert_ticket(conn, row=row)
+        repo.insert_message(conn, row=msg)
+    return {"summary": summary(row), "contact": contact(row), "messages": [message(msg)]}
+
+
+def get_ticket(db: Database, *, principal: Principal, ticket_id: str) -> dict:
+    with db.read() as conn:
+        row = require_ticket(conn, principal, ticket_id)
+        return _ticket(conn, row)
+
+
+def update_ticket(db: Database, *, principal: Principal, ticket_id: str, patch: dict) -> dict:
+    """JSON merge patch (RFC 7396) of subject, status, priority and tags.
+
+    `null` removes a member: for `tags` that means no tags; the other fields
+    cannot be removed. `updated_at` moves only when something changed.
+    """
+    changes: dict[str, Any] = {}
+    for field, value in patch.items():
+        if field not in PATCHABLE:
+            raise InvalidRequest(
+                f"{field} cannot be changed",
+                details=[{"field": f"body.{field}", "reason": "not a changeable field"}],
+            )
+        if value is None:
+            if field != "tags":
+                raise InvalidRequest(
+                    f"{field} cannot be removed",
+                    details=[{"field": f"body.{field}", "reason": "null is not allowed"}],
+                )
+            value = []
+        changes[field] = _dedupe(value) if field == "tags" else value
+    with db.write() as conn:
+        row = require_ticket(conn, principal, ticket_id, for_update=True)
+        _refuse_closed(row)
+        changed = {k: v for k, v in changes.items() if row[k] != v}
+        if changed:
+            changed["updated_at"] = max(now_ms(), row["updated_at"])
+            repo.update_ticket(
+                conn, tenant_id=principal.tenant_id, ticket_id=ticket_id, values=changed
+            )
+            row.update(changed)
+        return _ticket(conn, row)
+
+
+def list_tickets(
+    db: Database,
+    *,
+    principal: Principal,
+    tokens: PageTokens,
+    status: list[str] | None = None,
+    channel: list[str] | None = None,
+    priority: list[str] | None = None,
+    tag: str | None = None,
+    updated_after: int | None = None,
+    limit: int = 25,
+    page_token: str | None = None,
+) -> dict:
+    filters = {
+        "status": sorted(set(status or DEFAULT_STATUSES)),
+        "channel": sorted(set(channel)) if channel else None,
+        "priority": sorted(set(priority)) if priority else None,
+        "tag": tag,
+        "updated_after": updated_after,
+    }
+    after = None
+    if page_token is not None:
+        position = tokens.decode(
+            page_token, tenant_id=principal.tenant_id, kind="tickets", filters=filters
+        )
+        after = keyset_position(position)
+    with db.read() as conn:
+        rows = repo.list_tickets(
+            conn,
+            tenant_id=principal.tenant_id,
+            statuses=filters["status"],
+            channels=filters["channel"],
+            priorities=filters["priority"],
+            tag=tag,
+            updated_after=updated_after,
+            after=after,
+            limit=limit + 1,
+        )
+    next_token = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_token = tokens.encode(
+            tenant_id=principal.tenant_id,
+            kind="tickets",
+            filters=filters,
+            position=[last["updated_at"], last["ticket_id"]],
+        )
+    return {"items": [summary(r) for r in rows], "next_page_token": next_token}
+
+
+def list_messages(
+    db: Database,
+    *,
+    principal: Principal,
+    tokens: PageTokens,
+    ticket_id: str,
+    limit: int = 25,
+    page_token: str | None = None,
+) -> dict:
+    filters = {"ticket_id": ticket_id}
+    after = None
+    if page_token is not None:
+        after = keyset_position(
+            tokens.decode(
+                page_token, tenant_id=principal.tenant_id, kind="messages", filters=filters
+            )
+        )
+    with db.read() as conn:
+        require_ticket(conn, principal, ticket_id)
+        rows = repo.list_messages(conn, ticket_id=ticket_id, after=after, limit=limit + 1)
+    next_token = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_token = tokens.encode(
+            tenant_id=principal.tenant_id,
+            kind="messages",
+            filters=filters,
+            position=[rows[-1]["created_at"], rows[-1]["message_id"]],
+        )
+    return {"items": [message(r) for r in rows], "next_page_token": next_token}
+
+
+def add_message(
+    db: Database, *, principal: Principal, ticket_id: str, body: dict
+) -> tuple[dict, bool]:
+    """Append a message; returns (message, created).
+
+    An `external_message_id` already on the ticket returns that message and
+    adds nothing (created is False), also when two requests race.
+    """
+    external_id = body.get("external_message_id")
+    with db.write() as conn:
+        ticket = require_ticket(conn, principal, ticket_id, for_update=True)
+        if external_id is not None:
+            existing = repo.find_message_by_external_id(
+                conn, ticket_id=ticket_id, external_message_id=external_id
+            )
+            if existing is not None:
+                return message(existing), False
+        _refuse_closed(ticket)
+        now = max(now_ms(), ticket["updated_at"])
+        row = {
+            "message_id": new_id("msg"),
+            "ticket_id": ticket_id,
+            "tenant_id": principal.tenant_id,
+            "role": body["role"],
+            "content": body["content"],
+            "channel": body.get("channel") or ticket["channel"],
+            "external_message_id": external_id,
+            "created_at": now,
+        }
+        try:
+            with conn.begin_nested():
+                repo.insert_message(conn, row=row)
+        except IntegrityError:
+            existing = repo.find_message_by_external_id(
+                conn, ticket_id=ticket_id, external_message_id=external_id
+            )
+            if existing is None:
+                raise
+            return message(existing), False
+        touch: dict[str, Any] = {"updated_at": now, "last_message_at": now}
+        # A customer writing again reopens a solved ticket.
+        if ticket["status"] == "solved" and row["role"] == "user":
+            touch["status"] = "open"
+        repo.update_ticket(
+            conn,
+            tenant_id=principal.tenant_id,
+            ticket_id=ticket_id,
+            values=touch,
+        )
+    return message(row), True
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def require_ticket(
+    conn: Any, principal: Principal, ticket_id: str, *, for_update: bool = False
+) -> dict:
+    """The tenant's ticket; another tenant's ticket is exactly as absent as a missing one."""
+    row = repo.get_ticket(
+        conn, tenant_id=principal.tenant_id, ticket_id=ticket_id, for_update=for_update
+    )
+    if row is None:
+        raise NotFound(f"Ticket {ticket_id} was not found.")
+    return row
+
+
+def _refuse_closed(row: dict) -> None:
+    if row["status"] == "closed":
+        raise Conflict(f"Ticket {row['ticket_id']} is closed and can no longer change.")
+
+
+def keyset_position(position: list) -> tuple[int, str]:
+    if len(position) != 2 or not isinstance(position[0], int) or not isinstance(position[1], str):
+        raise InvalidRequest("page_token is not valid for this request")
+    return position[0], position[1]

@@ -1,0 +1,142 @@
+"""The error envelope, everywhere under the base path, from one mapping.
+
+`{"error": {"type", "message", "code", "request_id"?, "details"?}}`, `code`
+equal to the HTTP status. Registered on the Connexion app (not the inner Flask
+app) so that errors raised by Connexion's routing, security and validation
+middleware are covered too.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import typing as t
+
+from connexion.exceptions import ProblemException
+from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from starlette.exceptions import HTTPException
+
+from threada.domain.errors import DomainError, RateLimited
+
+log = logging.getLogger("threada.errors")
+
+_TYPES = {
+    400: "invalid_request",
+    401: "authentication_failed",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
+_MESSAGES = {
+    401: "A valid API key is required in the X-Api-Key header.",
+    404: "No such resource.",
+    405: "This method is not allowed on this resource.",
+    413: "The request body is too large.",
+    415: "Unsupported Content-Type.",
+    500: "Something went wrong on our side. Quote the request_id when contacting support.",
+}
+
+
+def request_context(scope: t.MutableMapping) -> dict:
+    """The per-request dict the outer middleware puts in the scope (empty if none)."""
+    return scope.get("threada") or {}
+
+
+def envelope(
+    status: int,
+    message: str,
+    *,
+    type_: str | None = None,
+    request_id: str | None = None,
+    details: list | None = None,
+) -> dict:
+    error: dict[str, t.Any] = {
+        "type": type_
+        or _TYPES.get(status, "internal_error" if status >= 500 else "invalid_request"),
+        "message": message,
+        "code": status,
+    }
+    if request_id:
+        error["request_id"] = request_id
+    if details:
+        error["details"] = details
+    return {"error": error}
+
+
+def error_response(
+    request: ConnexionRequest,
+    status: int,
+    message: str,
+    *,
+    type_: str | None = None,
+    details: list | None = None,
+    headers: dict | None = None,
+) -> ConnexionResponse:
+    rid = request_context(request.scope).get("request_id")
+    body = envelope(status, message, type_=type_, request_id=rid, details=details)
+    return ConnexionResponse(
+        status_code=status,
+        mimetype="application/json",
+        content_type="application/json",
+        body=json.dumps(body, separators=(",", ":")),
+        headers=headers or {},
+    )
+
+
+def domain_error(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    assert isinstance(exc, DomainError)
+    headers = {}
+    if isinstance(exc, RateLimited):
+        headers["Retry-After"] = str(exc.retry_after)
+    if exc.status >= 500:
+        log.error("request %s failed: %s", _rid(request), exc.message)
+    return error_response(
+        request, exc.status, exc.message, type_=exc.type, details=exc.details, headers=headers
+    )
+
+
+def problem(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    """Connexion's own problems (401 from security, 400/415 from validation, 404/405 routing)."""
+    assert isinstance(exc, ProblemException)
+    status = exc.status or 500
+    if status >= 500:
+        return unhandled(request, exc)
+    message = _MESSAGES.get(status) if status in (401, 404) else None
+    if message is None:
+        message = str(exc.detail or exc.title or _MESSAGES.get(status, "Bad request."))
+    headers = dict(exc.headers or {})
+    if status == 405:
+        headers.update(_allow(request))
+    return error_response(request, status, message, headers=headers)
+
+
+def http_exception(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    """Starlette/werkzeug HTTP errors: unknown routes, wrong methods, and the like."""
+    assert isinstance(exc, HTTPException)
+    status = exc.status_code
+    if status >= 500:
+        return unhandled(request, exc)
+    headers = dict(exc.headers or {})
+    if status == 405:
+        headers.update(_allow(request))
+    message = _MESSAGES.get(status) or str(exc.detail)
+    return error_response(request, status, message, headers=headers)
+
+
+def unhandled(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    """500 with the request id; the trace goes to the log only."""
+    log.error("request %s failed", _rid(request), exc_info=exc)
+    return error_response(request, 500, _MESSAGES[500], type_="internal_error")
+
+
+def _rid(request: ConnexionRequest) -> str | None:
+    return request_context(request.scope).get("request_id")
+
+
+def _allow(request: ConnexionRequest) -> dict:
+    allow = request_context(request.scope).get("allow")
+    return {"Allow": allow} if allow else {}

@@ -1,0 +1,81 @@
+"""The outermost layer of every request under the app: request id and limit headers.
+
+Pure ASGI (no per-request objects beyond one dict) to stay cheap. It puts a
+per-request dict at `scope["threada"]` that inner layers fill in (the quota
+from the security layer), and on the way out adds `X-Request-Id` to every
+response, the `X-RateLimit-*` headers to every response except 401 and 500,
+and `Allow` to 405s.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+_INCOMING_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
+
+
+class RouteTable:
+    """Which methods each path of the spec allows (for `Allow` on 405)."""
+
+    def __init__(self, spec: dict, base_path: str) -> None:
+        self._routes: list[tuple[re.Pattern[str], str]] = []
+        for path, item in spec.get("paths", {}).items():
+            methods = sorted(
+                m.upper()
+                for m in item
+                if m in {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+            )
+            if "GET" in methods and "HEAD" not in methods:
+                methods.append("HEAD")
+            pattern = re.escape(base_path + path)
+            pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", pattern)
+            self._routes.append((re.compile(f"^{pattern}/?$"), ", ".join(sorted(methods))))
+
+    def allow(self, path: str) -> str | None:
+        for pattern, methods in self._routes:
+            if pattern.match(path):
+                return methods
+        return None
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp, *, routes: RouteTable) -> None:
+        self.app = app
+        self.routes = routes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = None
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                incoming = value.decode("latin-1")
+                break
+        rid = (
+            incoming if incoming and _INCOMING_ID.match(incoming) else "req_" + secrets.token_hex(8)
+        )
+        ctx: dict = {"request_id": rid}
+        scope["threada"] = ctx
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["X-Request-Id"] = rid
+                status = message["status"]
+                quota = ctx.get("quota")
+                if quota is not None and status not in (401, 500):
+                    headers["X-RateLimit-Limit"] = str(quota.limit)
+                    headers["X-RateLimit-Remaining"] = str(quota.remaining)
+                    headers["X-RateLimit-Reset"] = str(quota.reset_seconds)
+                if status == 405 and "allow" not in headers:
+                    allow = self.routes.allow(scope["path"])
+                    if allow:
+                        headers["Allow"] = allow
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -1,0 +1,256 @@
+"""The spec, as Connexion 3.3 must see it: OpenAPI 3.1, validated with JSON Schema 2020-12.
+
+Connexion 3.3 knows OpenAPI 3.0 only, in two places, and this module adapts
+exactly those two, without rewriting the document:
+
+1. The document check. Connexion validates a spec against its bundled 3.0
+   meta-schema and refuses `openapi: 3.1.0`. `install_31_document_check()`
+   replaces that check, for 3.1 documents only, with openapi-spec-validator's
+   OpenAPI 3.1 validation (3.0 documents keep Connexion's own check).
+2. Request validation. Connexion's validators are JSON Schema Draft 4, which
+   ignores or misreads 2020-12 keywords (`const`, numeric
+   `exclusiveMinimum`, `prefixItems`...). `VALIDATOR_MAP` gives Connexion
+   (through `add_api(validator_map=...)`) validators with the same interface
+   that use `Draft202012Validator`, compiled once per schema rather than per
+   request, and that report errors as the product's `InvalidRequest` with
+   `details` (`body.contact.email`: why).
+
+The body validator also enforces the body size limit (413) and refuses
+bodies that are not UTF-8 (400), which Connexion would turn into 500s.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+import re
+import threading
+import typing as t
+from pathlib import Path
+
+import yaml
+from connexion.datastructures import MediaTypeDict
+from connexion.exceptions import BadRequestProblem
+from connexion.spec import OpenAPISpecification, Specification
+from connexion.validators import VALIDATOR_MAP as CONNEXION_VALIDATORS
+from connexion.validators import JSONRequestBodyValidator, ParameterValidator
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+from openapi_spec_validator import OpenAPIV31SpecValidator
+from openapi_spec_validator import validate as validate_spec
+
+from threada.domain.errors import InvalidRequest, PayloadTooLarge
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_BUNDLE = REPO_ROOT / "openapi" / "dist" / "openapi.yaml"
+
+_FORMAT_CHECKER = Draft202012Validator.FORMAT_CHECKER
+_REQUIRED = re.compile(r"^'(.+)' is a required property$")
+
+
+# --- loading and the document check ----------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=4)
+def _load(path: str, mtime_ns: int) -> dict:
+    with open(path, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def load_spec(path: Path | None = None) -> dict:
+    """The bundle as a dict (a fresh deep copy each call: Connexion mutates what it gets)."""
+    path = Path(path or DEFAULT_BUNDLE)
+    spec = _load(str(path), path.stat().st_mtime_ns)
+    validate_openapi_31(spec)
+    return json.loads(json.dumps(spec))
+
+
+_validated: set[str] = set()
+_validated_lock = threading.Lock()
+
+
+def validate_openapi_31(spec: t.Mapping) -> None:
+    """Validate a document as OpenAPI 3.1 (openapi-spec-validator); memoized by content."""
+    digest = hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()
+    with _validated_lock:
+        if digest in _validated:
+            return
+    validate_spec(dict(spec), cls=OpenAPIV31SpecValidator)
+    with _validated_lock:
+        _validated.add(digest)
+
+
+# Connexion's own check, defined on the base class; kept for 3.0 documents.
+_original_check = Specification.__dict__["_validate_spec"]
+
+
+def _validate_spec(cls: type, spec: dict) -> None:
+    if str(spec.get("openapi", "")).startswith("3.1"):
+        validate_openapi_31(spec)
+    else:
+        _original_check.__func__(cls, spec)
+
+
+def install_31_document_check() -> None:
+    """Let Connexion accept OpenAPI 3.1 documents, validated as 3.1. Idempotent."""
+    # Connexion logs a warning on every request to an operation with two request
+    # media types (PATCH: merge-patch+json and json); it is noise, and costs.
+    logging.getLogger("connexion.operations.openapi3").setLevel(logging.ERROR)
+    OpenAPISpecification._validate_spec = classmethod(_validate_spec)  # type: ignore[method-assign,assignment]
+
+
+# --- 2020-12 request validators --------------------------------------------------------------
+
+
+_compiled: dict[int, tuple[t.Any, Draft202012Validator]] = {}
+_compiled_lock = threading.Lock()
+
+
+def compiled(schema: dict) -> Draft202012Validator:
+    """A 2020-12 validator for a schema dict, built once per schema object."""
+    key = id(schema)
+    hit = _compiled.get(key)
+    if hit is not None and hit[0] is schema:
+        return hit[1]
+    validator = Draft202012Validator(schema, format_checker=_FORMAT_CHECKER)
+    with _compiled_lock:
+        if len(_compiled) > 10_000:  # a bound, should a caller ever pass fresh dicts
+            _compiled.clear()
+        # Holding the schema keeps its id from being reused by another object.
+        _compiled[key] = (schema, validator)
+    return validator
+
+
+def _where(prefix: str, error: ValidationError) -> str:
+    parts = [prefix, *(str(p) for p in error.absolute_path)]
+    if error.validator == "required":
+        # Name the missing member itself: body.contact, not body.
+        missing = _REQUIRED.match(error.message)
+        if missing:
+            parts.append(missing.group(1))
+    return ".".join(parts)
+
+
+def _reason(error: ValidationError) -> str:
+    message = error.message
+    return message if len(message) <= 300 else message[:297] + "..."
+
+
+def schema_errors(validator: Draft202012Validator, instance: t.Any, prefix: str) -> list[dict]:
+    errors = sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path))
+    return [{"field": _where(prefix, e), "reason": _reason(e)} for e in errors[:10]]
+
+
+def _invalid(details: list[dict]) -> InvalidRequest:
+    first = details[0]
+    more = f" (and {len(details) - 1} more)" if len(details) > 1 else ""
+    return InvalidRequest(f"{first['field']}: {first['reason']}{more}", details=details)
+
+
+class JSONBody2020Validator(JSONRequestBodyValidator):
+    """JSON request bodies: size limit, strict UTF-8, JSON, then JSON Schema 2020-12."""
+
+    max_body_bytes = 256 * 1024
+
+    async def _parse(self, stream: t.AsyncGenerator[bytes, None], scope: t.Any) -> t.Any:
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length" and value.isdigit() and int(value) > self.max_body_bytes:
+                raise _too_large(self.max_body_bytes)
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in stream:
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                raise _too_large(self.max_body_bytes)
+            chunks.append(chunk)
+        raw = b"".join(chunks)
+        if not raw:
+            return None
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidRequest(
+                "The body is not valid UTF-8.",
+                details=[{"field": "body", "reason": f"not UTF-8 at byte {exc.start}"}],
+            ) from None
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InvalidRequest(
+                "The body is not valid JSON.",
+                details=[{"field": "body", "reason": str(exc)}],
+            ) from None
+        except RecursionError:
+            raise InvalidRequest(
+                "The body is nested too deeply.",
+                details=[{"field": "body", "reason": "nested too deeply"}],
+            ) from None
+
+    def _validate(self, body: t.Any) -> dict | None:
+        if body is None:
+            raise InvalidRequest(
+                "A JSON request body is required.",
+                details=[{"field": "body", "reason": "missing or empty"}],
+            )
+        details = schema_errors(compiled(self._schema), body, "body")
+        if details:
+            raise _invalid(details)
+        return None
+
+
+def _too_large(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+
+
+class Parameter2020Validator(ParameterValidator):
+    """Query, path and header parameters against their schemas, JSON Schema 2020-12."""
+
+    @staticmethod
+    def validate_parameter(parameter_type, value, param, param_name=None):  # noqa: ARG004
+        if value is not None:
+            schema = param.get("schema", param)
+            errors = list(compiled(schema).iter_errors(value))
+            if errors:
+                return _reason(errors[0])
+            return None
+        if param.get("required"):
+            return "is required"
+        return None
+
+    def validate_request(self, request: t.Any) -> None:
+        if self.strict_validation:
+            extra = self.validate_query_parameter_list(
+                request, security_params=self.security_query_params
+            )
+            if extra:
+                raise _invalid(
+                    [{"field": f"query.{name}", "reason": "unknown parameter"} for name in extra]
+                )
+        details = []
+        checks = (
+            ("query", self.validate_query_parameter),
+            ("path", self.validate_path_parameter),
+            ("header", self.validate_header_parameter),
+            ("cookie", self.validate_cookie_parameter),
+        )
+        for where, check in checks:
+            for param in self.parameters.get(where, []):
+                try:
+                    error = check(param, request)
+                except BadRequestProblem as exc:
+                    error = str(exc.detail)
+                if error:
+                    details.append({"field": f"{where}.{param['name']}", "reason": error})
+        if details:
+            raise _invalid(details)
+
+
+def validator_map(*, max_body_bytes: int) -> dict:
+    """Connexion's validator map with the JSON body and parameter validators replaced."""
+    body_cls = type("JSONBody2020Validator", (JSONBody2020Validator,), {})
+    body_cls.max_body_bytes = max_body_bytes
+    body = MediaTypeDict(dict(CONNEXION_VALIDATORS["body"]))
+    body["*/*json"] = body_cls
+    return {"parameter": Parameter2020Validator, "body": body}

@@ -1,0 +1,408 @@
+"""Queries. Each takes a connection first and keyword-only arguments; returns rows as dicts.
+
+Transactions belong to the caller (`Database.read()` / `Database.write()`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from threada.storage.tables import (
+    actions,
+    api_keys,
+    idempotency_records,
+    key_secrets,
+    messages,
+    rate_windows,
+    tenants,
+    ticket_tags,
+    tickets,
+)
+
+Row = dict[str, Any]
+
+
+def _one(conn: sa.Connection, stmt: sa.Executable) -> Row | None:
+    row = conn.execute(stmt).mappings().first()
+    return dict(row) if row is not None else None
+
+
+def _all(conn: sa.Connection, stmt: sa.Executable) -> list[Row]:
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+# --- tenants and keys ------------------------------------------------------------------------
+
+
+def insert_tenant(conn: sa.Connection, *, tenant_id: str, name: str, created_at: int) -> None:
+    conn.execute(tenants.insert().values(tenant_id=tenant_id, name=name, created_at=created_at))
+
+
+def get_tenant(conn: sa.Connection, *, tenant: str) -> Row | None:
+    """By id or by name."""
+    stmt = sa.select(tenants).where(sa.or_(tenants.c.tenant_id == tenant, tenants.c.name == tenant))
+    return _one(conn, stmt)
+
+
+def list_tenants(conn: sa.Connection) -> list[Row]:
+    return _all(conn, sa.select(tenants).order_by(tenants.c.created_at, tenants.c.tenant_id))
+
+
+def update_tenant(conn: sa.Connection, *, tenant_id: str, **values: Any) -> None:
+    conn.execute(tenants.update().where(tenants.c.tenant_id == tenant_id).values(**values))
+
+
+def insert_key(
+    conn: sa.Connection,
+    *,
+    key_id: str,
+    tenant_id: str,
+    name: str,
+    scopes: Sequence[str],
+    secret_hash: str,
+    created_at: int,
+) -> None:
+    conn.execute(
+        api_keys.insert().values(
+            key_id=key_id,
+            tenant_id=tenant_id,
+            name=name,
+            scopes=" ".join(scopes),
+            created_at=created_at,
+        )
+    )
+    insert_secret(conn, key_id=key_id, secret_hash=secret_hash, created_at=created_at)
+
+
+def insert_secret(
+    conn: sa.Connection,
+    *,
+    key_id: str,
+    secret_hash: str,
+    created_at: int,
+    expires_at: int | None = None,
+) -> None:
+    conn.execute(
+        key_secrets.insert().values(
+            key_id=key_id, secret_hash=secret_hash, created_at=created_at, expires_at=expires_at
+        )
+    )
+
+
+def expire_secrets(conn: sa.Connection, *, key_id: str, expires_at: int) -> None:
+    """Give every secret of the key that would outlive `expires_at` that expiry."""
+    conn.execute(
+        key_secrets.update()
+        .where(key_secrets.c.key_id == key_id)
+        .where(sa.or_(key_secrets.c.expires_at.is_(None), key_secrets.c.expires_at > expires_at))
+        .values(expires_at=expires_at)
+    )
+
+
+def get_key(conn: sa.Connection, *, key_id: str) -> Row | None:
+    return _one(conn, sa.select(api_keys).where(api_keys.c.key_id == key_id))
+
+
+def list_keys(conn: sa.Connection, *, tenant_id: str | None = None) -> list[Row]:
+    stmt = sa.select(api_keys, tenants.c.name.label("tenant_name")).join(tenants)
+    if tenant_id is not None:
+        stmt = stmt.where(api_keys.c.tenant_id == tenant_id)
+    keys = _all(conn, stmt.order_by(api_keys.c.created_at, api_keys.c.key_id))
+    secrets = _all(conn, sa.select(key_secrets.c.key_id, key_secrets.c.expires_at))
+    by_key: dict[str, list[int | None]] = {}
+    for s in secrets:
+        by_key.setdefault(s["key_id"], []).append(s["expires_at"])
+    for k in keys:
+        k["secret_expiries"] = by_key.get(k["key_id"], [])
+    return keys
+
+
+def revoke_key(conn: sa.Connection, *, key_id: str, revoked_at: int) -> None:
+    conn.execute(
+        api_keys.update()
+        .where(api_keys.c.key_id == key_id, api_keys.c.revoked_at.is_(None))
+        .values(revoked_at=revoked_at)
+    )
+
+
+def find_key_by_secret(conn: sa.Connection, *, secret_hash: str, now: int) -> Row | None:
+    """The live key holding this secret (not revoked, secret not expired), with its tenant."""
+    stmt = (
+        sa.select(
+            api_keys.c.key_id,
+            api_keys.c.tenant_id,
+            api_keys.c.scopes,
+            key_secrets.c.secret_hash,
+            tenants.c.rate_limit_per_minute,
+        )
+        .select_from(key_secrets.join(api_keys).join(tenants))
+        .where(key_secrets.c.secret_hash == secret_hash)
+        .where(api_keys.c.revoked_at.is_(None))
+        .where(sa.or_(key_secrets.c.expires_at.is_(None), key_secrets.c.expires_at > now))
+    )
+    return _one(conn, stmt)
+
+
+# --- rate limits -----------------------------------------------------------------------------
+
+
+def lease_quota(
+    conn: sa.Connection,
+    *,
+    key_id: str,
+    window_start: int,
+    want: int,
+    limit: int,
+    now: int,
+) -> tuple[int, int]:
+    """Claim up to `want` requests of the window's quota. Returns (granted, used after).
+
+    One atomic UPDATE: `used` may run past `limit` (claims that were refused),
+    the grant is what fitted under the limit.
+    """
+    upd = (
+        rate_windows.update()
+        .where(rate_windows.c.key_id == key_id, rate_windows.c.window_start == window_start)
+        .values(used=rate_windows.c.used + want)
+        .returning(rate_windows.c.used)
+    )
+    used = conn.execute(upd).scalar()
+    if used is None:
+        try:
+            with conn.begin_nested():
+                conn.execute(
+                    rate_windows.insert().values(
+                        key_id=key_id, window_start=window_start, used=want
+                    )
+                )
+            used = want
+        except IntegrityError:
+            used = conn.execute(upd).scalar()
+        # Old windows are dead weight; drop them when a key opens a new one.
+        conn.execute(
+            rate_windows.delete().where(
+                rate_windows.c.key_id == key_id, rate_windows.c.window_start < window_start
+            )
+        )
+    assert used is not None
+    before = used - want
+    granted = max(0, min(want, limit - before))
+    # The lease is also when "last used" is recorded: at most once per lease, not per request.
+    conn.execute(api_keys.update().where(api_keys.c.key_id == key_id).values(last_used_at=now))
+    return granted, min(used, limit)
+
+
+# --- tickets ---------------------------------------------------------------------------------
+
+
+def insert_ticket(conn: sa.Connection, *, row: Row) -> None:
+    conn.execute(tickets.insert().values(**row))
+    _replace_tags(conn, ticket_id=row["ticket_id"], tenant_id=row["tenant_id"], tags=row["tags"])
+
+
+def _replace_tags(conn: sa.Connection, *, ticket_id: str, tenant_id: str, tags: list[str]) -> None:
+    conn.execute(ticket_tags.delete().where(ticket_tags.c.ticket_id == ticket_id))
+    if tags:
+        conn.execute(
+            ticket_tags.insert(),
+            [{"ticket_id": ticket_id, "tenant_id": tenant_id, "tag": t} for t in tags],
+        )
+
+
+def get_ticket(
+    conn: sa.Connection, *, tenant_id: str, ticket_id: str, for_update: bool = False
+) -> Row | None:
+    stmt = sa.select(tickets).where(
+        tickets.c.tenant_id == tenant_id, tickets.c.ticket_id == ticket_id
+    )
+    if for_update:
+        stmt = stmt.with_for_update()
+    return _one(conn, stmt)
+
+
+def update_ticket(conn: sa.Connection, *, tenant_id: str, ticket_id: str, values: Row) -> None:
+    conn.execute(
+        tickets.update()
+        .where(tickets.c.tenant_id == tenant_id, tickets.c.ticket_id == ticket_id)
+        .values(**values)
+    )
+    if "tags" in values:
+        _replace_tags(conn, ticket_id=ticket_id, tenant_id=tenant_id, tags=values["tags"])
+
+
+def list_tickets(
+    conn: sa.Connection,
+    *,
+    tenant_id: str,
+    statuses: Sequence[str] | None,
+    channels: Sequence[str] | None,
+    priorities: Sequence[str] | None,
+    tag: str | None,
+    updated_after: int | None,
+    after: tuple[int, str] | None,
+    limit: int,
+) -> list[Row]:
+    """Activity order (updated_at desc, ticket_id desc), keyset after `after`."""
+    t = tickets.c
+    stmt = sa.select(tickets).where(t.tenant_id == tenant_id)
+    if statuses:
+        stmt = stmt.where(t.status.in_(statuses))
+    if channels:
+        stmt = stmt.where(t.channel.in_(channels))
+    if priorities:
+        stmt = stmt.where(t.priority.in_(priorities))
+    if tag is not None:
+        stmt = stmt.where(
+            sa.exists().where(
+                ticket_tags.c.tenant_id == tenant_id,
+                ticket_tags.c.tag == tag,
+                ticket_tags.c.ticket_id == t.ticket_id,
+            )
+        )
+    if updated_after is not None:
+        stmt = stmt.where(t.updated_at > updated_after)
+    if after is not None:
+        stmt = stmt.where(sa.tuple_(t.updated_at, t.ticket_id) < sa.tuple_(*after))
+    stmt = stmt.order_by(t.updated_at.desc(), t.ticket_id.desc()).limit(limit)
+    return _all(conn, stmt)
+
+
+# --- messages --------------------------------------------------------------------------------
+
+
+def insert_message(conn: sa.Connection, *, row: Row) -> None:
+    conn.execute(messages.insert().values(**row))
+
+
+def find_message_by_external_id(
+    conn: sa.Connection, *, ticket_id: str, external_message_id: str
+) -> Row | None:
+    return _one(
+        conn,
+        sa.select(messages).where(
+            messages.c.ticket_id == ticket_id,
+            messages.c.external_message_id == external_message_id,
+        ),
+    )
+
+
+def list_messages(
+    conn: sa.Connection, *, ticket_id: str, after: tuple[int, str] | None, limit: int
+) -> list[Row]:
+    """Conversation order (created_at, message_id ascending), keyset after `after`."""
+    m = messages.c
+    stmt = sa.select(messages).where(m.ticket_id == ticket_id)
+    if after is not None:
+        stmt = stmt.where(sa.tuple_(m.created_at, m.message_id) > sa.tuple_(*after))
+    return _all(conn, stmt.order_by(m.created_at, m.message_id).limit(limit))
+
+
+def recent_messages(conn: sa.Connection, *, ticket_id: str, limit: int) -> list[Row]:
+    """The newest `limit` messages, oldest first."""
+    m = messages.c
+    stmt = (
+        sa.select(messages)
+        .where(m.ticket_id == ticket_id)
+        .order_by(m.created_at.desc(), m.message_id.desc())
+        .limit(limit)
+    )
+    return list(reversed(_all(conn, stmt)))
+
+
+# --- actions ---------------------------------------------------------------------------------
+
+
+def insert_action(conn: sa.Connection, *, row: Row) -> None:
+    conn.execute(actions.insert().values(**row))
+
+
+def update_action(conn: sa.Connection, *, action_id: str, values: Row) -> None:
+    conn.execute(actions.update().where(actions.c.action_id == action_id).values(**values))
+
+
+def get_action(conn: sa.Connection, *, ticket_id: str, action_id: str) -> Row | None:
+    return _one(
+        conn,
+        sa.select(actions).where(
+            actions.c.ticket_id == ticket_id, actions.c.action_id == action_id
+        ),
+    )
+
+
+def list_actions(
+    conn: sa.Connection, *, ticket_id: str, after: tuple[int, str] | None, limit: int
+) -> list[Row]:
+    """Newest first (created_at, action_id descending), keyset after `after`."""
+    a = actions.c
+    stmt = sa.select(actions).where(a.ticket_id == ticket_id)
+    if after is not None:
+        stmt = stmt.where(sa.tuple_(a.created_at, a.action_id) < sa.tuple_(*after))
+    return _all(conn, stmt.order_by(a.created_at.desc(), a.action_id.desc()).limit(limit))
+
+
+# --- idempotency -----------------------------------------------------------------------------
+
+
+def claim_idempotency_key(
+    conn: sa.Connection, *, tenant_id: str, idem_key: str, fingerprint: str, now: int
+) -> bool:
+    """Insert a pending record; False when one exists already (the caller lost the race)."""
+    try:
+        with conn.begin_nested():
+            conn.execute(
+                idempotency_records.insert().values(
+                    tenant_id=tenant_id,
+                    idem_key=idem_key,
+                    fingerprint=fingerprint,
+                    state="pending",
+                    created_at=now,
+                )
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def get_idempotency_record(conn: sa.Connection, *, tenant_id: str, idem_key: str) -> Row | None:
+    r = idempotency_records.c
+    return _one(
+        conn, sa.select(idempotency_records).where(r.tenant_id == tenant_id, r.idem_key == idem_key)
+    )
+
+
+def complete_idempotency_record(
+    conn: sa.Connection,
+    *,
+    tenant_id: str,
+    idem_key: str,
+    status: int,
+    body: str,
+    headers: dict[str, str],
+) -> None:
+    r = idempotency_records.c
+    conn.execute(
+        idempotency_records.update()
+        .where(r.tenant_id == tenant_id, r.idem_key == idem_key)
+        .values(state="done", status=status, body=body, headers=headers)
+    )
+
+
+def delete_idempotency_record(
+    conn: sa.Connection, *, tenant_id: str, idem_key: str, older_than: int | None = None
+) -> None:
+    r = idempotency_records.c
+    stmt = idempotency_records.delete().where(r.tenant_id == tenant_id, r.idem_key == idem_key)
+    if older_than is not None:
+        stmt = stmt.where(r.created_at < older_than)
+    conn.execute(stmt)
+
+
+def purge_idempotency_records(conn: sa.Connection, *, older_than: int) -> int:
+    result = conn.execute(
+        idempotency_records.delete().where(idempotency_records.c.created_at < older_than)
+    )
+    return result.rowcount or 0
