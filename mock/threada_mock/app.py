@@ -8,6 +8,7 @@ pre-serialized body with pre-built headers. Everything else happened in
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import sys
@@ -280,7 +281,7 @@ class MockApp:
                 )
             name = example
         elif dynamic and variant.schema is not None:
-            value = self._generate(variant)
+            value = self._fix_envelope(self._generate(variant), status)
             body = dumps(value)
             return status, body, self._headers(variant, body, variant.headers), " dynamic"
         else:
@@ -290,9 +291,18 @@ class MockApp:
         if status == variant.status:
             body, headers = self._prebuilt[(op.op_id, variant.status, name)]
         else:  # a range response ("4XX") served under the code asked for
-            body = variant.examples[name]
+            body = dumps(self._fix_envelope(copy.deepcopy(variant.values[name]), status))
             headers = self._headers(variant, body, variant.headers)
         return status, body, headers, f" example={name}"
+
+    def _fix_envelope(self, value: Any, status: int) -> Any:
+        """The envelope's rules that a schema cannot say: `code` equals the status, and
+        `type` is the one that goes with it."""
+        err = value.get("error") if isinstance(value, dict) else None
+        if isinstance(err, dict) and status >= 400:
+            err["code"] = status
+            err["type"] = self.spec.error_types.get(status, err.get("type"))
+        return value
 
     def _generate(self, variant: Variant) -> Any:
         assert variant.check is not None

@@ -371,6 +371,9 @@ def _compile_variant(
     if not values and schema is not None and check is not None:
         # No example at all: generate one, once, at start.
         values["generated"] = _valid_sample(gen, schema, check)
+        err = values["generated"].get("error") if isinstance(values["generated"], dict) else None
+        if isinstance(err, dict) and "code" in err and status >= 400:
+            err["code"] = status  # the envelope's rule: code equals the status
     return Variant(
         status=status,
         key=key,
