@@ -313,6 +313,21 @@ def test_the_response_read_is_capped(receiver: Receiver) -> None:
     assert excerpt.startswith("éxxx") and len(excerpt.encode()) <= 1024
 
 
+def test_the_excerpt_is_safe_to_store(receiver: Receiver) -> None:
+    receiver.reply = Reply(status=500, body=b"bad\x00\xff\xfe" + b"y" * 5000)
+    outcome = call(f"http://127.0.0.1:{receiver.port}")
+    assert outcome.response_excerpt is not None
+    assert outcome.response_excerpt.startswith("bad\ufffd\ufffd\ufffdyyy")
+    assert len(outcome.response_excerpt) <= 1024
+    assert not outcome.response_truncated
+    assert outcome.as_result() == {
+        "http_status": 500,
+        "duration_ms": outcome.duration_ms,
+        "error": "target answered 500",
+        "response_excerpt": outcome.response_excerpt,
+    }
+
+
 def test_a_tiny_cap_still_gives_what_it_can(receiver: Receiver) -> None:
     receiver.reply = Reply(body=b"0123456789abcdef")
     policy = OutboundPolicy.allowing("127.0.0.1", max_response_bytes=10)

@@ -39,6 +39,15 @@ class Outcome:
     response_excerpt: str | None
     response_truncated: bool = False
 
+    def as_result(self) -> dict[str, object]:
+        """The spec's `ActionResult` object: http_status, duration_ms, error, response_excerpt."""
+        return {
+            "http_status": self.http_status,
+            "duration_ms": self.duration_ms,
+            "error": self.error,
+            "response_excerpt": self.response_excerpt,
+        }
+
 
 def run_custom_http(
     *,
@@ -139,7 +148,8 @@ def _excerpt(body: bytes, encoding: str) -> str | None:
         return None
     if not body:
         return None
-    return body[:EXCERPT_BYTES].decode("utf-8", errors="replace")
+    # NUL cannot be stored in a PostgreSQL text column.
+    return body[:EXCERPT_BYTES].decode("utf-8", errors="replace").replace("\x00", "\ufffd")
 
 
 def _ms_since(started: float) -> int:
@@ -148,7 +158,7 @@ def _ms_since(started: float) -> int:
 
 def _describe(exc: BaseException, policy: OutboundPolicy, deadline: float) -> str:
     """A short, stable message for a failed call."""
-    chain = []
+    chain: list[BaseException] = []
     current: BaseException | None = exc
     while current is not None and len(chain) < 10:
         chain.append(current)

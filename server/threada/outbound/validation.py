@@ -21,10 +21,11 @@ Rules, decided here and relied on by `build_target_url`:
   DELETE with a `body_json` are refused: such a body has no defined meaning
   (RFC 9110) and some servers and proxies drop or reject it.
 - `headers`: at most 20; names are RFC 9110 tokens of at most 100 characters,
-  unique without regard to case; values printable ASCII (tab allowed) of at
-  most 1024 characters. Hop-by-hop, framing and routing headers are refused,
-  and so are the ones this service sets itself (User-Agent, Content-Type,
-  Accept-Encoding, X-Threada-*).
+  unique without regard to case; values printable ASCII (inner tabs allowed),
+  without leading or trailing blanks, of at most 1024 characters.
+  Hop-by-hop, framing and routing headers are refused, and so are the ones
+  this service sets itself (User-Agent, Content-Type, Accept-Encoding,
+  X-Threada-*).
 - `body_json` is a string (at most 64 KiB as UTF-8) that parses as strict
   JSON (no NaN or Infinity). It is sent byte for byte as given, with
   `Content-Type: application/json`.
@@ -219,6 +220,9 @@ def _check_headers(headers: object) -> None:
             raise _invalid(field, f"must be at most {MAX_HEADER_VALUE_LENGTH} characters")
         if not _HEADER_VALUE.fullmatch(value):
             raise _invalid(field, "must be printable ASCII without CR or LF")
+        if value != value.strip(" \t"):
+            # HTTP/1.1 strips it, and h11 refuses to send it (RFC 9110 5.5).
+            raise _invalid(field, "must not start or end with a space or tab")
 
 
 def _reject_constant(name: str) -> object:
