@@ -25,7 +25,7 @@ import threada.outbound.transport as transport
 from threada.domain.errors import InvalidRequest
 from threada.outbound import OutboundPolicy, Outcome, run_custom_http
 
-from conftest import needs
+from testsupport import needs
 
 LOOPBACK = OutboundPolicy.allowing("127.0.0.1", connect_timeout=1.0, total_timeout=2.0)
 
