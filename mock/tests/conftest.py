@@ -180,3 +180,11 @@ def make_client() -> Callable[..., TestClient]:
 @pytest.fixture
 def client(make_client: Callable[..., TestClient], checker: SpecChecker) -> TestClient:
     return make_client(checker.path)
+
+
+@pytest.fixture
+def bclient(make_client: Callable[..., TestClient]) -> TestClient:
+    """A client of the mock of the real bundle."""
+    if not BUNDLE.is_file():
+        pytest.skip(f"{BUNDLE} is missing")
+    return make_client(BUNDLE)
