@@ -471,6 +471,17 @@ def test_bad_paths_raise_before_any_connection(
     assert connects == [] and receiver.accepts == 0
 
 
+@pytest.mark.parametrize(
+    "base_url",
+    ["ftp://127.0.0.1/base", "http://user@127.0.0.1/base", "http://127.0.0.1:0", "http://h/../x"],
+)
+def test_a_bad_base_url_fails_without_raising(base_url: str, connects: list[tuple]) -> None:
+    outcome = call(base_url)
+    assert not outcome.succeeded and outcome.http_status is None
+    assert outcome.error and outcome.error.startswith("invalid actions_base_url ")
+    assert connects == []
+
+
 def test_loopback_is_blocked_unless_allowed(receiver: Receiver, connects: list[tuple]) -> None:
     outcome = call(f"http://127.0.0.1:{receiver.port}/base", policy=OutboundPolicy())
     assert outcome == Outcome(

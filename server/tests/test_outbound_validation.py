@@ -272,6 +272,7 @@ def test_base_urls_are_normalised(given: str, normalised: str) -> None:
         ("https://hooks.example.com/#x", "query or a fragment"),
         ("https://hooks.example.com:99999", "invalid port"),
         ("https://hooks.example.com:", "empty port"),
+        ("https://hooks.example.com:0", "invalid port"),
         ("https:///path", "valid host name"),
         ("https://hooks_example.com", "valid host name"),
         ("https://bücher.example", "punycode"),

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 
 import httpx
 
+from threada.domain.errors import InvalidRequest
 from threada.outbound.policy import OutboundPolicy
 from threada.outbound.transport import BlockedByPolicy, ResolutionFailed, guarded_transport
-from threada.outbound.validation import build_target_url, validate_custom_http
+from threada.outbound.validation import build_target_url, validate_base_url, validate_custom_http
 
 log = logging.getLogger(__name__)
 
@@ -61,16 +62,24 @@ def run_custom_http(
 ) -> Outcome:
     """Send the request and return its `Outcome`; never raises for what the target does.
 
-    The inputs are checked again first, exactly as `validate_custom_http`
-    and `validate_base_url` do, and a bad one raises `InvalidRequest` before
-    any lookup or connection: callers validate at request time, so that
-    only happens on a bug. Redirects are not followed. The call, from name
-    resolution to the last byte read, ends within `policy.total_timeout`.
+    The request is checked again first, exactly as `validate_custom_http`
+    does, and a bad one raises `InvalidRequest` before any lookup or
+    connection: callers validate at request time, so that only happens on a
+    bug. A base URL that `validate_base_url` refuses (tenant configuration,
+    not the request) gives a failed Outcome instead, so an action already
+    recorded as running still gets its result. Redirects are not followed.
+    The call, from name resolution to the last byte read, ends within
+    `policy.total_timeout`.
     """
+    started = time.monotonic()
     validate_custom_http(
         {"method": method, "url": path, "headers": headers, "body_json": body_json}
     )
-    url = build_target_url(base_url, path)
+    try:
+        base = validate_base_url(base_url)
+    except InvalidRequest as exc:
+        return Outcome(False, None, _ms_since(started), f"invalid {exc.message}", None)
+    url = build_target_url(base, path)
     sent_headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
     if action_id is not None:
         sent_headers["X-Threada-Action-Id"] = action_id
@@ -80,7 +89,6 @@ def run_custom_http(
         sent_headers["Content-Type"] = "application/json"
         content = body_json.encode("utf-8")
 
-    started = time.monotonic()
     deadline = started + policy.total_timeout
     status: int | None = None
     try:

@@ -278,6 +278,8 @@ def validate_base_url(url: object) -> str:
         port = parts.port
     except ValueError:
         raise _invalid(field, "has an invalid port") from None
+    if port == 0:
+        raise _invalid(field, "has an invalid port")
     host = (parts.hostname or "").lower()
     netloc_host = parts.netloc.rsplit(":", 1)[0] if port is not None else parts.netloc
     if netloc_host.endswith(":"):
