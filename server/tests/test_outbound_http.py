@@ -535,6 +535,21 @@ def test_ip_literal_metadata_and_private_bases_are_blocked(connects: list[tuple]
     assert connects == []
 
 
+@pytest.mark.parametrize("host", ["2130706433", "0x7f.1", "017700000001", "127.1"])
+def test_odd_spellings_of_loopback_are_judged_by_what_they_resolve_to(
+    receiver: Receiver, monkeypatch: pytest.MonkeyPatch, connects: list[tuple], host: str
+) -> None:
+    # The system resolver's numeric parsing, with no DNS query possible.
+    def numeric_only(name: str, port: int) -> list[str]:
+        infos = socket.getaddrinfo(name, port, flags=socket.AI_NUMERICHOST)
+        return [info[4][0] for info in infos]
+
+    monkeypatch.setattr(transport, "resolve_host", numeric_only)
+    outcome = call(f"http://{host}:{receiver.port}", policy=OutboundPolicy())
+    assert outcome.error == "blocked by policy: 127.0.0.1 is a loopback address"
+    assert connects == [] and receiver.accepts == 0
+
+
 def test_the_socket_connects_to_the_vetted_address_not_the_name(
     receiver: Receiver, dns: FakeDNS, connects: list[tuple]
 ) -> None:
