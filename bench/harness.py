@@ -1,0 +1,184 @@
+"""Start a server on a free local port, wait until it answers, drive it with wrk.
+
+On a machine with two or more cores the server is pinned to one core and wrk
+(one thread) to another with `taskset`, so the load generator does not steal
+the server's CPU; `pinning()` says which, and the results record it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+LUA = HERE / "lua" / "report.lua"
+MARKER = "BENCH_JSON "
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pinning() -> dict:
+    """CPU sets for the server and for wrk: separate cores when there are at least two."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) >= 2 and shutil.which("taskset"):
+        return {"server": str(cpus[0]), "wrk": str(cpus[1])}
+    return {"server": None, "wrk": None}
+
+
+def _pinned(cmd: list[str], cpus: str | None) -> list[str]:
+    return ["taskset", "-c", cpus, *cmd] if cpus else cmd
+
+
+@dataclass
+class Server:
+    """A child process serving HTTP on 127.0.0.1:port; stop() ends it and its children."""
+
+    name: str
+    cmd: list[str]
+    port: int
+    log_path: Path
+    env: dict[str, str] = field(default_factory=dict)
+    cwd: Path | None = None
+    cpus: str | None = None
+    proc: subprocess.Popen | None = None
+    started_at: float = 0.0
+
+    def start(self) -> Server:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_path, "wb")  # noqa: SIM115 - closed with the process
+        self.started_at = time.perf_counter()
+        self.proc = subprocess.Popen(
+            _pinned(self.cmd, self.cpus),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **self.env},
+            cwd=self.cwd,
+            start_new_session=True,
+        )
+        log.close()
+        return self
+
+    def wait_ready(self, path: str, *, headers: dict | None = None, timeout: float = 60) -> float:
+        """Poll until `path` answers 200; seconds from spawn to the first 200."""
+        url = f"http://127.0.0.1:{self.port}{path}"
+        deadline = time.perf_counter() + timeout
+        last = "no answer"
+        while time.perf_counter() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise RuntimeError(
+                    f"{self.name} exited ({self.proc.returncode}); see {self.log_path}"
+                )
+            try:
+                req = urllib.request.Request(url, headers=headers or {})
+                with urllib.request.urlopen(req, timeout=5) as resp:
+                    if resp.status == 200:
+                        return time.perf_counter() - self.started_at
+                    last = f"HTTP {resp.status}"
+            except urllib.error.HTTPError as exc:
+                last = f"HTTP {exc.code}: {exc.read()[:300]!r}"
+                if exc.code != 503:
+                    raise RuntimeError(f"{self.name} answered {last} for {url}") from None
+            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as exc:
+                last = str(exc)
+            time.sleep(0.01)
+        raise RuntimeError(f"{self.name} not ready after {timeout} s ({last}); see {self.log_path}")
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def wrk_version() -> str:
+    out = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False)
+    # "wrk debian/4.1.0-3+b2 [epoll] Copyright (C) 2012 Will Glozer"
+    words = (out.stdout + out.stderr).split()
+    return words[1] if len(words) > 1 else "?"
+
+
+def run_wrk(
+    url: str,
+    *,
+    duration: float,
+    connections: int,
+    cpus: str | None = None,
+    method: str = "GET",
+    headers: dict[str, str] | None = None,
+    paths_file: Path | None = None,
+    body_file: Path | None = None,
+) -> dict:
+    """One wrk run (one thread, fixed connections and duration); the parsed figures."""
+    env = {**os.environ, "BENCH_METHOD": method}
+    if headers:
+        env["BENCH_HEADERS"] = "\n".join(f"{k}: {v}" for k, v in headers.items())
+    if paths_file:
+        env["BENCH_PATHS"] = str(paths_file)
+    if body_file:
+        env["BENCH_BODY"] = str(body_file)
+    cmd = [
+        "wrk",
+        "-t1",
+        f"-c{connections}",
+        f"-d{max(1, round(duration))}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(LUA),
+        url,
+    ]
+    out = subprocess.run(
+        _pinned(cmd, cpus), capture_output=True, text=True, errors="replace", env=env, check=False
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"wrk failed ({out.returncode}): {out.stderr or out.stdout}")
+    return parse_wrk(out.stdout)
+
+
+def parse_wrk(text: str) -> dict:
+    """Requests/s and latency percentiles (ms) from the report.lua line in wrk's output."""
+    for line in text.splitlines():
+        if line.startswith(MARKER):
+            raw = json.loads(line[len(MARKER) :])
+            break
+    else:
+        raise ValueError(f"no {MARKER.strip()} line in wrk output:\n{text}")
+    seconds = raw["duration_us"] / 1e6
+    lat = raw["latency_us"]
+    errors = raw["errors"]
+    return {
+        "requests": raw["requests"],
+        "seconds": round(seconds, 2),
+        "rps": round(raw["requests"] / seconds, 1) if seconds else 0.0,
+        "p50_ms": round(lat["p50"] / 1000, 2),
+        "p90_ms": round(lat["p90"] / 1000, 2),
+        "p99_ms": round(lat["p99"] / 1000, 2),
+        "max_ms": round(lat["max"] / 1000, 2),
+        "non_2xx": errors["status"],
+        "socket_errors": errors["connect"] + errors["read"] + errors["write"] + errors["timeout"],
+        "statuses": raw.get("statuses") or {},
+        "error_sample": raw.get("error_sample") or None,
+    }

@@ -1,0 +1,499 @@
+"""`make bench`: the server, the mock, Prism and a bare Starlette ceiling, side by side.
+
+    python -m bench.run [--tickets N] [--duration S] [--connections C] [--smoke]
+
+Every scenario is a one-thread wrk run at a fixed number of connections for a
+fixed duration, after a short warm-up; each server runs alone, pinned to one
+core, with wrk pinned to the other (see harness.pinning). Results go to
+bench/results/ (results.json, results.md, chart.png); a smoke run writes to
+bench/work/smoke/ instead, so it never replaces the committed figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from bench import harness, report
+from bench.seed import seed
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+WORK = HERE / "work"
+BUNDLE = ROOT / "openapi" / "dist" / "openapi.yaml"
+BASE = "/api/v1/public"
+PRISM = HERE / "node_modules" / ".bin" / "prism"
+SECRET = "bench-page-token-secret-not-for-production"
+DEEP_PAGE = 10_000
+LIMIT = 25
+FILTER = "status=pending&channel=email&priority=high"
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument(
+        "--tickets", type=int, default=int(os.environ.get("BENCH_TICKETS") or 1_000_000)
+    )
+    ap.add_argument("--duration", type=float, default=float(os.environ.get("BENCH_DURATION") or 10))
+    ap.add_argument("--warmup", type=float, default=float(os.environ.get("BENCH_WARMUP") or 2))
+    ap.add_argument(
+        "--connections", type=int, default=int(os.environ.get("BENCH_CONNECTIONS") or 32)
+    )
+    ap.add_argument(
+        "--smoke",
+        action="store_true",
+        default=os.environ.get("BENCH_SMOKE", "") not in ("", "0"),
+        help="20,000 tickets, 2 s per scenario, results under bench/work/smoke/",
+    )
+    ap.add_argument(
+        "--only", default=os.environ.get("BENCH_ONLY", ""), help="comma-separated scenario names"
+    )
+    args = ap.parse_args(argv)
+    if args.smoke:
+        if "BENCH_TICKETS" not in os.environ:
+            args.tickets = 20_000
+        if "BENCH_DURATION" not in os.environ:
+            args.duration = 2
+        args.warmup = min(args.warmup, 1)
+    out_dir = WORK / "smoke" if args.smoke else HERE / "results"
+    started = time.perf_counter()
+
+    pin = harness.pinning()
+    log(f"pinning: server on CPU {pin['server']}, wrk on CPU {pin['wrk']}")
+    seeded = seed(WORK, args.tickets, log=log)
+
+    # Writes during the run must not touch the cached seed: serve a copy.
+    run_db = WORK / "run.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(run_db) + suffix).unlink(missing_ok=True)
+    shutil.copyfile(seeded.path, run_db)
+
+    ctx = Context(args=args, pin=pin, seeded=seeded, run_db=run_db)
+    only = {s for s in args.only.split(",") if s}
+    results: list[dict] = []
+    for group in (server_scenarios, mock_scenarios, prism_scenarios, ceiling_scenarios):
+        results.extend(group(ctx, only))
+
+    meta = {
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "command": _command(args),
+        "smoke": args.smoke,
+        "tickets": seeded.tickets,
+        "tenants": [{"name": t["name"], "tickets": t["count"]} for t in seeded.tenants],
+        "seed_seconds": seeded.seconds,
+        "seed_cached": seeded.cached,
+        "duration_s": args.duration,
+        "warmup_s": args.warmup,
+        "connections": args.connections,
+        "wrk": f"wrk {harness.wrk_version()}, 1 thread",
+        "pinning": pin,
+        "cpus": os.cpu_count(),
+        "cpu_model": _cpu_model(),
+        "python": platform.python_version(),
+        "prism": "@stoplight/prism-cli " + _prism_version(),
+        "git": _git_head(),
+        "deep_page": ctx.deep_page,
+        "deep_token": ctx.deep_token_how,
+        "filter": FILTER,
+        "startup_s": ctx.startup,
+        "wall_s": round(time.perf_counter() - started, 1),
+    }
+    doc = report.build(meta, results)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "results.json").write_text(json.dumps(doc, indent=2) + "\n")
+    (out_dir / "results.md").write_text(report.markdown(doc))
+    report.chart(doc, out_dir / "chart.png")
+    print()
+    print(report.markdown(doc))
+    log(f"wrote {out_dir}/results.json, results.md, chart.png in {meta['wall_s']:.0f} s")
+    return 0
+
+
+class Context:
+    def __init__(self, *, args, pin, seeded, run_db: Path) -> None:
+        self.args = args
+        self.pin = pin
+        self.seeded = seeded
+        self.run_db = run_db
+        self.startup: dict[str, float] = {}
+        self.deep_page = DEEP_PAGE
+        self.deep_token_how = ""
+
+    def measure(
+        self, name: str, target: str, url: str, only: set[str], **wrk_kwargs
+    ) -> dict | None:
+        if only and name not in only:
+            return None
+        kw = {"connections": self.args.connections, "cpus": self.pin["wrk"], **wrk_kwargs}
+        if self.args.warmup > 0:
+            harness.run_wrk(url, duration=self.args.warmup, **kw)
+        # Other work on the machine shows here: the 1-minute load average before the run.
+        load = round(os.getloadavg()[0], 2)
+        res = harness.run_wrk(url, duration=self.args.duration, **kw)
+        res["load_before"] = load
+        log(
+            f"{name:<22} {res['rps']:>9,.0f} req/s  p50 {res['p50_ms']:>7.2f} ms  "
+            f"p99 {res['p99_ms']:>7.2f} ms  non-2xx {res['non_2xx']}"
+        )
+        if res["non_2xx"] or res["socket_errors"]:
+            log(
+                f"  WARNING: {name}: statuses {res['statuses']}, {res['socket_errors']} socket "
+                f"errors; first error body: {res['error_sample']}"
+            )
+        return {"name": name, "target": target, "path": url.split(str(_port(url)), 1)[1], **res}
+
+
+def _port(url: str) -> int:
+    return int(url.split(":")[2].split("/")[0])
+
+
+def _get_json(url: str, headers: dict) -> dict:
+    req = urllib.request.Request(url, headers=headers)
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        return json.loads(resp.read())
+
+
+# --- the server --------------------------------------------------------------------------------
+
+
+def server_scenarios(ctx: Context, only: set[str]) -> list[dict]:
+    names = {
+        "server_list_first",
+        "server_list_deep",
+        "server_list_filtered",
+        "server_get",
+        "server_create_ticket",
+        "server_add_message",
+    }
+    if only and not (only & names):
+        return []
+    port = harness.free_port()
+    var = WORK / "var"
+    var.mkdir(exist_ok=True)
+    env = {
+        "THREADA_DATABASE_URL": f"sqlite:///{ctx.run_db.as_posix()}",
+        "THREADA_SECRET_KEY": SECRET,
+        "THREADA_VAR_DIR": str(var),
+    }
+    threada = str(Path(sys.executable).with_name("threada"))
+    server = harness.Server(
+        name="server",
+        cmd=[threada, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
+        port=port,
+        log_path=WORK / "logs" / "server.log",
+        env=env,
+        cwd=WORK,
+        cpus=ctx.pin["server"],
+    )
+    tenant = ctx.seeded.tenants[0]
+    headers = {"X-Api-Key": tenant["key"]}
+    base = f"http://127.0.0.1:{port}{BASE}"
+    results = []
+    with server.start():
+        ctx.startup["server"] = round(
+            server.wait_ready(f"{BASE}/tickets?limit=1", headers=headers, timeout=120), 2
+        )
+        log(f"server ready in {ctx.startup['server']:.2f} s (threada serve --workers 1, uvicorn)")
+        token = deep_token(ctx, base, headers, tenant)
+        ids = ctx.seeded.sample_ticket_ids
+        get_paths = _lines_file("get_paths.txt", [f"{BASE}/tickets/{i}" for i in ids])
+        # Closed tickets refuse new messages (409): post to open ones.
+        open_ids = _column(
+            ctx.run_db,
+            "SELECT ticket_id FROM tickets WHERE tenant_id = ? AND status = 'open' LIMIT 1000",
+            tenant["tenant_id"],
+        )
+        msg_paths = _lines_file(
+            "message_paths.txt", [f"{BASE}/tickets/{i}/messages" for i in open_ids]
+        )
+        ticket_body = _file(
+            "ticket_body.json",
+            json.dumps(
+                {
+                    "subject": "Bench ticket {{ID}}",
+                    "channel": "email",
+                    "priority": "normal",
+                    "tags": ["bench"],
+                    "contact": {"name": "Bench", "email": "bench@example.com"},
+                    "initial_message": {"role": "user", "content": "Where is my order?"},
+                }
+            ),
+        )
+        message_body = _file(
+            "message_body.json", json.dumps({"role": "agent", "content": "Reply {{ID}}"})
+        )
+        plan = [
+            ("server_list_first", f"{base}/tickets?limit={LIMIT}", {}),
+            ("server_list_deep", f"{base}/tickets?limit={LIMIT}&page_token={token}", {}),
+            ("server_list_filtered", f"{base}/tickets?{FILTER}&limit={LIMIT}", {}),
+            ("server_get", f"{base}/tickets", {"paths_file": get_paths}),
+            (
+                "server_create_ticket",
+                f"{base}/tickets",
+                {"method": "POST", "body_file": ticket_body},
+            ),
+            (
+                "server_add_message",
+                f"{base}/tickets",
+                {"method": "POST", "paths_file": msg_paths, "body_file": message_body},
+            ),
+        ]
+        for name, url, kw in plan:
+            r = ctx.measure(name, "server", url, only, headers=headers, **kw)
+            if r:
+                results.append(r)
+    return results
+
+
+def deep_token(ctx: Context, base: str, headers: dict, tenant: dict) -> str:
+    """The page_token of page DEEP_PAGE of the default (open) list, made with the server's own
+    PageTokens at the keyset position read from the database; checked against tokens the server
+    handed out while walking the first pages, and against the page's first row."""
+    from threada.domain.pagination import PageTokens
+
+    open_count = _scalar(
+        ctx.run_db,
+        "SELECT count(*) FROM tickets WHERE tenant_id = ? AND status = 'open'",
+        tenant["tenant_id"],
+    )
+    pages = max(1, (open_count + LIMIT - 1) // LIMIT)
+    page = min(DEEP_PAGE, pages)
+    if page < DEEP_PAGE:
+        log(
+            f"only {pages:,} pages of open tickets at {ctx.seeded.tickets:,} tickets: "
+            f"using page {page:,}"
+        )
+    ctx.deep_page = page
+    tokens = PageTokens(SECRET.encode())
+    filters = {
+        "status": ["open"],
+        "channel": None,
+        "priority": None,
+        "tag": None,
+        "updated_after": None,
+    }
+
+    def token_for(n: int) -> str:
+        row = _row(
+            ctx.run_db,
+            "SELECT updated_at, ticket_id FROM tickets WHERE tenant_id = ? AND status = 'open' "
+            "ORDER BY updated_at DESC, ticket_id DESC LIMIT 1 OFFSET ?",
+            tenant["tenant_id"],
+            (n - 1) * LIMIT - 1,
+        )
+        return tokens.encode(
+            tenant_id=tenant["tenant_id"], kind="tickets", filters=filters, position=list(row)
+        )
+
+    # Walk three pages the ordinary way; the generated tokens must be the server's own.
+    walked = []
+    url = f"{base}/tickets?limit={LIMIT}"
+    for _ in range(3):
+        page_doc = _get_json(url, headers)
+        walked.append(page_doc["next_page_token"])
+        url = f"{base}/tickets?limit={LIMIT}&page_token={walked[-1]}"
+    generated = [token_for(n) for n in (2, 3, 4)]
+    if page > 1 and generated == walked:
+        token = token_for(page)
+        ctx.deep_token_how = (
+            f"generated with threada.domain.pagination.PageTokens at the keyset position of row "
+            f"{(page - 1) * LIMIT:,} (matches the tokens the server returned for pages 2-4)"
+        )
+    else:
+        log("generated page tokens differ from the server's: walking the pages instead")
+        token = walked[-1]
+        for _ in range(4, page):
+            token = _get_json(f"{base}/tickets?limit={LIMIT}&page_token={token}", headers)[
+                "next_page_token"
+            ]
+        ctx.deep_token_how = f"walked page by page over HTTP ({page:,} pages)"
+    if page == 1:
+        return ""
+    # The deep page starts where the database says it does.
+    first = _get_json(f"{base}/tickets?limit={LIMIT}&page_token={token}", headers)["items"][0]
+    expected = _row(
+        ctx.run_db,
+        "SELECT ticket_id FROM tickets WHERE tenant_id = ? AND status = 'open' "
+        "ORDER BY updated_at DESC, ticket_id DESC LIMIT 1 OFFSET ?",
+        tenant["tenant_id"],
+        (page - 1) * LIMIT,
+    )[0]
+    if first["ticket_id"] != expected:
+        raise RuntimeError(f"page {page} starts at {first['ticket_id']}, expected {expected}")
+    log(f"page {page:,} token: {ctx.deep_token_how}")
+    return token
+
+
+def _scalar(db: Path, sql: str, *params) -> int:
+    return _row(db, sql, *params)[0]
+
+
+def _column(db: Path, sql: str, *params) -> list:
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return [r[0] for r in con.execute(sql, params)]
+    finally:
+        con.close()
+
+
+def _row(db: Path, sql: str, *params) -> tuple:
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return con.execute(sql, params).fetchone()
+    finally:
+        con.close()
+
+
+def _file(name: str, text: str) -> Path:
+    path = WORK / "scenario" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def _lines_file(name: str, lines: list[str]) -> Path:
+    return _file(name, "\n".join(lines) + "\n")
+
+
+# --- the mock, Prism and the ceiling -----------------------------------------------------------
+
+
+def mock_scenarios(ctx: Context, only: set[str]) -> list[dict]:
+    if only and "mock_list" not in only:
+        return []
+    port = harness.free_port()
+    threada = str(Path(sys.executable).with_name("threada"))
+    server = harness.Server(
+        name="mock",
+        cmd=[threada, "mock", "--host", "127.0.0.1", "--port", str(port)],
+        port=port,
+        log_path=WORK / "logs" / "mock.log",
+        cwd=ROOT,
+        cpus=ctx.pin["server"],
+    )
+    headers = {"X-Api-Key": "thr_live_bench"}
+    with server.start():
+        ctx.startup["mock"] = round(
+            server.wait_ready(f"{BASE}/tickets?limit={LIMIT}", headers=headers), 2
+        )
+        log(f"mock ready in {ctx.startup['mock']:.2f} s (spawn to first 200)")
+        url = f"http://127.0.0.1:{port}{BASE}/tickets?limit={LIMIT}"
+        r = ctx.measure("mock_list", "mock", url, only, headers=headers)
+    return [r] if r else []
+
+
+def prism_scenarios(ctx: Context, only: set[str]) -> list[dict]:
+    if only and "prism_list" not in only:
+        return []
+    port = harness.free_port()
+    server = harness.Server(
+        name="prism",
+        cmd=[str(PRISM), "mock", "-h", "127.0.0.1", "-p", str(port), str(BUNDLE)],
+        port=port,
+        log_path=WORK / "logs" / "prism.log",
+        cwd=HERE,
+        cpus=ctx.pin["server"],
+    )
+    headers = {"X-Api-Key": "thr_live_bench"}
+    with server.start():
+        # Prism mounts the paths at its root, whatever the server URL says (checked here).
+        ctx.startup["prism"] = round(
+            server.wait_ready(f"/tickets?limit={LIMIT}", headers=headers), 2
+        )
+        log(f"prism ready in {ctx.startup['prism']:.2f} s (spawn to first 200 on /tickets)")
+        url = f"http://127.0.0.1:{port}/tickets?limit={LIMIT}"
+        r = ctx.measure("prism_list", "prism", url, only, headers=headers)
+    return [r] if r else []
+
+
+def ceiling_scenarios(ctx: Context, only: set[str]) -> list[dict]:
+    if only and "ceiling" not in only:
+        return []
+    port = harness.free_port()
+    server = harness.Server(
+        name="ceiling",
+        cmd=[
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bench.ceiling:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        port=port,
+        log_path=WORK / "logs" / "ceiling.log",
+        cwd=ROOT,
+        cpus=ctx.pin["server"],
+    )
+    with server.start():
+        ctx.startup["ceiling"] = round(server.wait_ready("/tickets"), 2)
+        r = ctx.measure("ceiling", "ceiling", f"http://127.0.0.1:{port}/tickets", only)
+    return [r] if r else []
+
+
+# --- facts about the run -----------------------------------------------------------------------
+
+
+def _command(args) -> str:
+    parts = ["make bench"]
+    if args.smoke:
+        parts.append("BENCH_SMOKE=1")
+    if args.tickets != 1_000_000 and not args.smoke:
+        parts.append(f"BENCH_TICKETS={args.tickets}")
+    if args.duration != 10 and not args.smoke:
+        parts.append(f"BENCH_DURATION={args.duration:g}")
+    if args.connections != 32:
+        parts.append(f"BENCH_CONNECTIONS={args.connections}")
+    return " ".join(parts)
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "?"
+
+
+def _prism_version() -> str:
+    try:
+        pkg = HERE / "node_modules" / "@stoplight" / "prism-cli" / "package.json"
+        return json.loads(pkg.read_text())["version"]
+    except (OSError, ValueError, KeyError):
+        return "?"
+
+
+def _git_head() -> str:
+    out = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return out.stdout.strip()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
