@@ -5,6 +5,7 @@ with a `referencing` registry, not the mock's own validators)."""
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,11 @@ import jsonschema
 import pytest
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
-from starlette.testclient import TestClient
+
+with warnings.catch_warnings():
+    # Starlette 1.x nags about httpx; the TestClient still works with it.
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+    from starlette.testclient import TestClient
 from threada_mock.app import MockApp
 from threada_mock.cli import build_app
 from threada_mock.spec import deref, load_spec

@@ -16,7 +16,7 @@ import time
 import traceback
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 from urllib.parse import parse_qsl
 
 from .config import KeyPolicy
@@ -77,9 +77,10 @@ class Reply:
     headers: Headers = field(default_factory=list)
 
 
-class Store:  # the interface the stateful store implements
-    def handle(self, request: Request) -> Reply | None:  # pragma: no cover - interface
-        raise NotImplementedError
+class Store(Protocol):
+    """What `--stateful` plugs in: an answer for the request, or None for "use examples"."""
+
+    def handle(self, request: Request) -> Reply | None: ...
 
 
 class MockApp:
@@ -236,10 +237,11 @@ class MockApp:
             if self.dynamic_default:
                 select = {"dynamic": "true"}
             else:
-                v = op.variants.get(op.default_status)
-                if v is not None and v.default_example is not None:
-                    body_bytes, headers = self._prebuilt[(op.op_id, v.status, v.default_example)]
-                    return v.status, body_bytes, headers, f" example={v.default_example}"
+                variant = op.variants.get(op.default_status)
+                if variant is not None and variant.default_example is not None:
+                    name = variant.default_example
+                    body_bytes, headers = self._prebuilt[(op.op_id, variant.status, name)]
+                    return variant.status, body_bytes, headers, f" example={name}"
         return self._selected(op, select)
 
     def _selected(self, op: Operation, select: dict[str, str]) -> tuple[int, bytes, Headers, str]:

@@ -11,14 +11,15 @@ for valid data, the validator guarantees it.
 from __future__ import annotations
 
 import random
+import re
 import string
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 try:  # Python 3.11+: the regex parser lives in re._parser
-    from re import _constants as sre_c
-    from re import _parser as sre_parse
+    from re import _constants as sre_c  # type: ignore[attr-defined]
+    from re import _parser as sre_parse  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover
     import sre_constants as sre_c  # type: ignore[no-redef]
     import sre_parse  # type: ignore[no-redef]
@@ -40,6 +41,8 @@ _CATEGORIES = {
     sre_c.CATEGORY_NOT_WORD: " -.,",
 }
 _MAX_DEPTH = 8
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_ID = re.compile(r"^([a-z]+_)([0-9A-Z]{10,})$")
 
 
 def regex_sample(pattern: str, rnd: random.Random, *, max_repeat: int = 8) -> str:
@@ -185,19 +188,17 @@ class Generator:
     # -- per type ---------------------------------------------------------
 
     def _number(self, schema: dict[str, Any], *, integer: bool) -> int | float:
-        lo = schema.get("minimum")
-        hi = schema.get("maximum")
+        lo: float | None = schema.get("minimum")
+        hi: float | None = schema.get("maximum")
         if isinstance(schema.get("exclusiveMinimum"), int | float):
             ex = schema["exclusiveMinimum"]
             lo = max(lo, ex + (1 if integer else 1e-6)) if lo is not None else ex + 1
         if isinstance(schema.get("exclusiveMaximum"), int | float):
             ex = schema["exclusiveMaximum"]
             hi = min(hi, ex - (1 if integer else 1e-6)) if hi is not None else ex - 1
-        if lo is None and hi is None:
-            lo, hi = 0, 1000
-        elif lo is None:
-            lo = hi - 1000
-        elif hi is None:
+        if lo is None:
+            lo = 0 if hi is None else hi - 1000
+        if hi is None:
             hi = lo + 1000
         if integer:
             import math
@@ -264,6 +265,15 @@ class Generator:
                 if len(s) >= lo and (hi is None or len(s) <= hi):
                     return s
             return s
+        examples = [e for e in schema.get("examples", []) if isinstance(e, str)]
+        if examples and fmt is None and rnd.random() < 0.7:
+            # Realistic data: the spec's own examples, with fresh ids ("tkt_01JK..." keeps
+            # its prefix and length).
+            example = rnd.choice(examples)
+            m = _ID.match(example)
+            if m:
+                return m.group(1) + "".join(rnd.choice(_CROCKFORD) for _ in m.group(2))
+            return example
         if fmt == "date-time":
             return _rfc3339(self._time())
         if fmt == "date":

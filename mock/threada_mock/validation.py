@@ -26,13 +26,14 @@ class ValidatorFactory:
         self.backend = "jsonschema"
         self._rs: Any = None
         if prefer_rust:
+            rs: Any
             try:
-                import jsonschema_rs
+                import jsonschema_rs as rs
             except ImportError:  # optional accelerator
-                jsonschema_rs = None
-            if jsonschema_rs is not None:
-                self._rs = jsonschema_rs
-                self._rs_registry = jsonschema_rs.Registry([(SPEC_URI, doc)])
+                rs = None
+            if rs is not None:
+                self._rs = rs
+                self._rs_registry = rs.Registry([(SPEC_URI, doc)])
                 self.backend = "jsonschema_rs"
         if self._rs is None:
             import jsonschema
