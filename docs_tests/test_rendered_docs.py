@@ -81,6 +81,10 @@ def test_static_reference_shows_every_operation_offline(
         wait_for_redoc(page, operations)
         assert_redoc_shows(page, operations, spec)
         page.screenshot(artifacts / "static-reference.png")
+        page.screenshot(
+            artifacts / "static-reference-operation.png",
+            element=f'[id="operation/{operations[1].operation_id}"]',
+        )
         assert_clean(page)
     finally:
         page.close()
