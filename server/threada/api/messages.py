@@ -23,9 +23,13 @@ def listMessages(  # noqa: N802 - named by operationId
 
 def addMessage(ticket_id: str, body: dict) -> Response:  # noqa: N802
     def produce() -> Response:
+        s = services()
         msg, created = tickets.add_message(
-            services().db, principal=principal(), ticket_id=ticket_id, body=body
+            s.db, principal=principal(), ticket_id=ticket_id, body=body
         )
-        return {"message": msg}, 201 if created else 200, {}
+        if not created:
+            return {"message": msg}, 200, {}
+        # A message has no URL of its own in the spec: Location names its conversation.
+        return {"message": msg}, 201, {"Location": f"{s.base_path}/tickets/{ticket_id}/messages"}
 
     return idempotent(body, produce)
