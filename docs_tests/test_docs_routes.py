@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 from starlette.responses import PlainTextResponse
 from threada.docs import DocsMiddleware
 
@@ -106,3 +108,22 @@ def test_the_static_reference_is_one_self_contained_file(static_reference: Path)
     assert "cdn.redoc.ly" not in page
     assert '<script src="data:text/javascript;base64,' in page
     assert 'id="openapi-spec" type="application/json"' in page
+
+
+def test_a_spec_with_only_a_yaml_file_is_served_in_both_forms(tmp_path: Path) -> None:
+    spec = tmp_path / "only.yaml"
+    spec.write_text("openapi: 3.1.0\ninfo: {title: Only YAML, version: '1'}\npaths: {}\n")
+
+    async def api(scope, receive, send):
+        await PlainTextResponse("api", status_code=404)(scope, receive, send)
+
+    app = DocsMiddleware(api, base_path=BASE_PATH, bundle_path=spec, node_modules=tmp_path)
+
+    async def fetch(path: str) -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://docs.test") as client:
+            return await client.get(BASE_PATH + path)
+
+    assert asyncio.run(fetch("/openapi.yaml")).content == spec.read_bytes()
+    as_json = json.loads(asyncio.run(fetch("/openapi.json")).content)
+    assert as_json == yaml.safe_load(spec.read_text())

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
 from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -72,9 +73,10 @@ def mount_docs(
 ) -> None:
     """Serve the spec, Swagger UI and Redoc under `base_path` on a Connexion app.
 
-    `bundle_path` is the bundle's YAML (or JSON) file; both siblings must exist
-    (`make bundle` writes both). `node_modules` defaults to the nearest
-    `node_modules/` above the bundle. Call before the app starts serving.
+    `bundle_path` is the bundle's YAML (or JSON) file; each is served as it is
+    on disk (`make bundle` writes both; a missing one is derived from the other).
+    `node_modules` defaults to the nearest `node_modules/` above the bundle.
+    Call before the app starts serving.
     Missing npm packages do not stop the server: the pages then answer 503
     saying how to install them, and the spec is still served.
     """
@@ -115,13 +117,20 @@ class _Spec:
 
 
 def _load_spec(bundle_path: Path) -> _Spec:
-    json_bytes = bundle_path.with_suffix(".json").read_bytes()
-    title = json.loads(json_bytes).get("info", {}).get("title") or "API"
-    return _Spec(
-        json_bytes=json_bytes,
-        yaml_bytes=bundle_path.with_suffix(".yaml").read_bytes(),
-        title=title,
-    )
+    """Both serializations of the bundle; a missing sibling (a test's own spec) is derived."""
+    json_path, yaml_path = bundle_path.with_suffix(".json"), bundle_path.with_suffix(".yaml")
+    if json_path.is_file():
+        json_bytes = json_path.read_bytes()
+        document = json.loads(json_bytes)
+    else:
+        document = yaml.safe_load(yaml_path.read_text(encoding="utf-8"))
+        json_bytes = json.dumps(document, ensure_ascii=False, indent=2).encode()
+    if yaml_path.is_file():
+        yaml_bytes = yaml_path.read_bytes()
+    else:
+        yaml_bytes = yaml.safe_dump(document, allow_unicode=True, sort_keys=False).encode()
+    title = document.get("info", {}).get("title") or "API"
+    return _Spec(json_bytes=json_bytes, yaml_bytes=yaml_bytes, title=title)
 
 
 Handler = Callable[[], Response]
