@@ -8,6 +8,7 @@ loads and every URL the page requested.
 
 from __future__ import annotations
 
+import atexit
 import base64
 import itertools
 import json
@@ -57,6 +58,8 @@ class Browser:
 
     def __init__(self, executable: str) -> None:
         self._profile = tempfile.mkdtemp(prefix="threada-chromium-")
+        # Even if the caller never reaches close() (a crash, an interrupted run).
+        atexit.register(self.close)
         self._proc = subprocess.Popen(  # noqa: S603 - fixed argv, our own binary path
             [executable, *FLAGS, f"--user-data-dir={self._profile}", "about:blank"],
             stdout=subprocess.DEVNULL,
