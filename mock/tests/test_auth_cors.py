@@ -133,3 +133,10 @@ def test_configured_origins(make_client, bundle):
         url, headers={"Origin": "http://evil.test", "Access-Control-Request-Method": "GET"}
     )
     assert "access-control-allow-methods" not in r.headers
+
+
+def test_example_config_file_loads(make_client, bundle):
+    config = bundle.path.parents[2] / "mock" / "mock-keys.example.yaml"
+    client = make_client(bundle.path, key="frontend-readonly", config=config)
+    assert client.get(bundle.base + "/tickets").status_code == 200
+    assert client.post(bundle.base + "/tickets", json={}).status_code == 403

@@ -92,3 +92,22 @@ def test_selection_does_not_bypass_validation_or_auth(make_client, bundle):
     anonymous = make_client(bundle.path, key=None)
     r = anonymous.get(bundle.base + "/tickets", headers={"Prefer": "code=200"})
     assert r.status_code == 401
+
+
+def test_dynamic_flag_applies_to_chosen_codes(make_client, bundle):
+    client = make_client(bundle.path, dynamic=True)
+    bodies = set()
+    for _ in range(5):
+        r = client.get(bundle.base + "/tickets/x", headers={"Prefer": "code=404"})
+        assert r.status_code == 404
+        bundle.check("getTicket", r)
+        bodies.add(r.text)
+    assert len(bodies) > 1
+    r = client.get(bundle.base + "/tickets?__example=last_page")
+    assert r.json()["next_page_token"] is None  # an explicit example wins over --dynamic
+
+
+def test_dynamic_false_changes_nothing(make_client, bundle):
+    client = make_client(bundle.path, stateful=True)
+    r = client.get(bundle.base + "/tickets/tkt_missing", headers={"Prefer": "dynamic=false"})
+    assert r.status_code == 404  # still answered by the stateful store

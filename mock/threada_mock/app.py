@@ -234,14 +234,14 @@ class MockApp:
                 )
                 if reply is not None:
                     return self._reply(op, reply) + (" stateful",)
-            if self.dynamic_default:
-                select = {"dynamic": "true"}
-            else:
+            if not self.dynamic_default:
                 variant = op.variants.get(op.default_status)
                 if variant is not None and variant.default_example is not None:
                     name = variant.default_example
                     body_bytes, headers = self._prebuilt[(op.op_id, variant.status, name)]
                     return variant.status, body_bytes, headers, f" example={name}"
+        if self.dynamic_default and "example" not in select:
+            select.setdefault("dynamic", "true")
         return self._selected(op, select)
 
     def _selected(self, op: Operation, select: dict[str, str]) -> tuple[int, bytes, Headers, str]:
@@ -557,6 +557,8 @@ def _selection(prefer: str | None, query: dict[str, list[str]]) -> dict[str, str
     for name in SELECT_PARAMS:
         if name in query:
             out[name[2:]] = query.pop(name)[-1]
+    if out.get("dynamic", "true").lower() not in _TRUE:
+        del out["dynamic"]  # dynamic=false is the default: no selection at all
     return out
 
 
