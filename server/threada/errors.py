@@ -120,7 +120,7 @@ def http_exception(request: ConnexionRequest, exc: Exception) -> ConnexionRespon
     status = exc.status_code
     if status >= 500:
         return unhandled(request, exc)
-    headers = dict(exc.headers or {})
+    headers = {k: v for k, v in (exc.headers or {}).items() if k.lower() != "allow"}
     if status == 405:
         headers.update(_allow(request))
     message = _MESSAGES.get(status) or str(exc.detail)
@@ -138,5 +138,8 @@ def _rid(request: ConnexionRequest) -> str | None:
 
 
 def _allow(request: ConnexionRequest) -> dict:
-    allow = request_context(request.scope).get("allow")
+    # Starlette's router names only the first matching operation's methods; the spec's
+    # path item knows them all.
+    routes = request_context(request.scope).get("routes")
+    allow = routes.allow(request.scope["path"]) if routes is not None else None
     return {"Allow": allow} if allow else {}

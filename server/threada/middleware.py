@@ -59,7 +59,7 @@ class RequestContextMiddleware:
         rid = (
             incoming if incoming and _INCOMING_ID.match(incoming) else "req_" + secrets.token_hex(8)
         )
-        ctx: dict = {"request_id": rid}
+        ctx: dict = {"request_id": rid, "routes": self.routes}
         scope["threada"] = ctx
 
         async def send_with_headers(message: Message) -> None:

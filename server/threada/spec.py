@@ -154,6 +154,18 @@ class JSONBody2020Validator(JSONRequestBodyValidator):
 
     max_body_bytes = 256 * 1024
 
+    async def wrap_receive(self, receive: t.Any, *, scope: t.Any) -> t.Any:
+        # Connexion reads a missing Content-Length as "no body"; say so in the envelope's terms.
+        names = {name for name, _ in scope.get("headers", ())}
+        length = dict(scope.get("headers", ())).get(b"content-length", b"")
+        no_body = b"transfer-encoding" not in names and length.strip() in (b"", b"0")
+        if no_body and self._required:
+            raise InvalidRequest(
+                "A JSON request body is required.",
+                details=[{"field": "body", "reason": "missing or empty"}],
+            )
+        return await super().wrap_receive(receive, scope=scope)
+
     async def _parse(self, stream: t.AsyncGenerator[bytes, None], scope: t.Any) -> t.Any:
         for name, value in scope.get("headers", ()):
             if name == b"content-length" and value.isdigit() and int(value) > self.max_body_bytes:

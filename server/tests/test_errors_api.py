@@ -1,0 +1,136 @@
+"""The envelope everywhere under the base path, and bad input that writes nothing."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from server.tests.apihelpers import BASE, assert_error, count_rows, example_ticket
+
+
+def _counts(db, t):
+    return [count_rows(db, table, t.tenant_id) for table in ("tickets", "messages", "actions")]
+
+
+BAD_BODIES = {
+    "malformed JSON": b'{"subject": "Refund",',
+    "not UTF-8": b'{"subject": "Caf\xe9"}',
+    "empty body": b"",
+    "JSON null": b"null",
+    "a list": b"[]",
+    "wrong types": b'{"subject": 42, "channel": "email", "contact": {"email": "a@example.com"},'
+    b' "initial_message": {"role": "user", "content": "x"}}',
+    "unknown field": (
+        b'{"subject": "s", "channel": "email", "contact": {"email": "a@example.com"},'
+        b' "initial_message": {"role": "user", "content": "x"}, "owner": "me"}'
+    ),
+    "10,000-character tag": (
+        b'{"subject": "s", "channel": "email", "contact": {"email": "a@example.com"},'
+        b' "initial_message": {"role": "user", "content": "x"}, "tags": ["' + b"a" * 10_000 + b'"]}'
+    ),
+    "bad email": (
+        b'{"subject": "s", "channel": "email", "contact": {"email": "not-an-email"},'
+        b' "initial_message": {"role": "user", "content": "x"}}'
+    ),
+    "deeply nested": b"[" * 100_000 + b"]" * 100_000,
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_BODIES))
+def test_bad_create_bodies_are_400_and_write_nothing(client, db, tenant, case):
+    before = _counts(db, tenant)
+    r = client.post(
+        f"{BASE}/tickets",
+        content=BAD_BODIES[case],
+        headers=tenant.h(**{"Content-Type": "application/json"}),
+    )
+    err = assert_error(r, 400, "invalid_request")
+    assert err["details"] and all(d["field"].startswith("body") for d in err["details"])
+    assert _counts(db, tenant) == before
+
+
+def test_validation_error_names_the_field(client, tenant):
+    body = example_ticket(contact={"email": "priya@example.com", "phone": "12"})
+    err = assert_error(
+        client.post(f"{BASE}/tickets", json=body, headers=tenant.h()), 400, "invalid_request"
+    )
+    assert err["details"][0]["field"] == "body.contact.phone"
+
+
+def test_oversized_body_is_413(client, db, tenant):
+    body = example_ticket()
+    body["initial_message"]["content"] = "x" * 300_000
+    r = client.post(f"{BASE}/tickets", json=body, headers=tenant.h())
+    assert_error(r, 413, "payload_too_large")
+    assert "x-ratelimit-limit" in r.headers
+    assert _counts(db, tenant) == [0, 0, 0]
+
+
+def test_wrong_content_type_is_415(client, db, tenant):
+    for ctype in ("text/plain", "application/x-www-form-urlencoded", "application/xml"):
+        r = client.post(
+            f"{BASE}/tickets", content=b"subject=x", headers=tenant.h(**{"Content-Type": ctype})
+        )
+        assert_error(r, 415, "unsupported_media_type")
+    assert _counts(db, tenant) == [0, 0, 0]
+
+
+def test_unknown_route_is_404_envelope(client, tenant):
+    for path in (f"{BASE}/nope", f"{BASE}/tickets/x/y/z", "/", "/api/v2/public/tickets"):
+        assert_error(client.get(path, headers=tenant.h()), 404, "not_found")
+
+
+def test_wrong_method_is_405_with_allow(client, tenant):
+    r = client.delete(f"{BASE}/tickets", headers=tenant.h())
+    assert_error(r, 405, "method_not_allowed")
+    assert set(r.headers["allow"].replace(" ", "").split(",")) >= {"GET", "POST"}
+    r = client.put(f"{BASE}/tickets/tkt_1", json={}, headers=tenant.h())
+    assert_error(r, 405, "method_not_allowed")
+    assert "PATCH" in r.headers["allow"]
+
+
+def test_message_and_action_bodies_are_validated(client, db, tenant, create_ticket):
+    tid = create_ticket(tenant)["summary"]["ticket_id"]
+    before = _counts(db, tenant)
+    cases = [
+        ("messages", {"role": "robot", "content": "x"}),
+        ("messages", {"role": "user", "content": ""}),
+        ("messages", {"role": "user"}),
+        ("actions", {"payload": {"type": "webhook", "method": "POST", "url": "/x"}}),
+        ("actions", {"payload": {"type": "custom_http", "method": "TRACE", "url": "/x"}}),
+        ("actions", {"payload": {"type": "custom_http", "method": "POST", "url": "http://x/"}}),
+        (
+            "actions",
+            {"payload": {"type": "custom_http", "method": "POST", "url": "/x", "body_json": "{"}},
+        ),
+    ]
+    for kind, body in cases:
+        r = client.post(f"{BASE}/tickets/{tid}/{kind}", json=body, headers=tenant.h())
+        assert_error(r, 400, "invalid_request")
+    assert _counts(db, tenant) == before
+
+
+def test_unhandled_exception_is_500_without_trace(client, tenant, monkeypatch, caplog):
+    from threada.domain import tickets
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(tickets, "list_tickets", boom)
+    with caplog.at_level(logging.ERROR, logger="threada.errors"):
+        r = client.get(f"{BASE}/tickets", headers=tenant.h())
+    err = assert_error(r, 500, "internal_error")
+    assert "secret internals" not in r.text and "Traceback" not in r.text
+    assert "x-ratelimit-limit" not in r.headers
+    logged = [rec for rec in caplog.records if err["request_id"] in rec.getMessage()]
+    assert logged and logged[0].exc_info is not None
+
+
+def test_request_id_on_every_response(client, tenant):
+    for r in (
+        client.get(f"{BASE}/tickets", headers=tenant.h()),
+        client.get(f"{BASE}/tickets"),
+        client.get(f"{BASE}/nope"),
+    ):
+        assert r.headers["x-request-id"].startswith("req_")
