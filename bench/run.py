@@ -24,7 +24,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench import harness, report
+from bench import harness, profile, report
 from bench.seed import seed
 
 HERE = Path(__file__).resolve().parent
@@ -58,6 +58,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         default=os.environ.get("BENCH_SMOKE", "") not in ("", "0"),
         help="20,000 tickets, 2 s per scenario, results under bench/work/smoke/",
+    )
+    ap.add_argument(
+        "--profile",
+        action="store_true",
+        default=os.environ.get("BENCH_PROFILE", "") not in ("", "0"),
+        help="after each measured server scenario, one more run under py-spy (bench/work/profile/)",
     )
     ap.add_argument(
         "--only", default=os.environ.get("BENCH_ONLY", ""), help="comma-separated scenario names"
@@ -134,7 +140,7 @@ class Context:
         self.deep_token_how = ""
 
     def measure(
-        self, name: str, target: str, url: str, only: set[str], **wrk_kwargs
+        self, name: str, target: str, url: str, only: set[str], pid: int | None = None, **wrk_kwargs
     ) -> dict | None:
         if only and name not in only:
             return None
@@ -154,6 +160,15 @@ class Context:
                 f"  WARNING: {name}: statuses {res['statuses']}, {res['socket_errors']} socket "
                 f"errors; first error body: {res['error_sample']}"
             )
+        if self.args.profile and pid:
+            summary = profile.record(
+                pid,
+                self.args.duration,
+                WORK / "profile",
+                name,
+                lambda: harness.run_wrk(url, duration=self.args.duration, **kw),
+            )
+            log(f"  profile: {summary} (and .svg)")
         return {"name": name, "target": target, "path": url.split(str(_port(url)), 1)[1], **res}
 
 
@@ -253,7 +268,7 @@ def server_scenarios(ctx: Context, only: set[str]) -> list[dict]:
             ),
         ]
         for name, url, kw in plan:
-            r = ctx.measure(name, "server", url, only, headers=headers, **kw)
+            r = ctx.measure(name, "server", url, only, pid=server.proc.pid, headers=headers, **kw)
             if r:
                 results.append(r)
     return results

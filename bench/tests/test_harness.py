@@ -1,0 +1,89 @@
+"""Cheap checks of the bench's parsing and reporting (not in `make test`'s testpaths):
+
+.venv/bin/pytest bench/tests
+"""
+
+import json
+
+import pytest
+
+from bench import harness, profile, report
+
+WRK_OUTPUT = """Running 10s test @ http://127.0.0.1:8080/tickets
+  1 threads and 32 connections
+BENCH_JSON {"requests": 50000, "duration_us": 10000000, "bytes": 1000, \
+"errors": {"connect": 0, "read": 1, "write": 0, "status": 3, "timeout": 0}, \
+"latency_us": {"p50": 1250, "p90": 2000, "p99": 7440, "max": 9000, "mean": 1300.5}, \
+"statuses": {"409": 3}, "error_sample": "{\\u0022error\\u0022: 1}"}
+"""
+
+
+def test_parse_wrk_reads_the_lua_report():
+    res = harness.parse_wrk(WRK_OUTPUT)
+    assert res["rps"] == 5000.0
+    assert (res["p50_ms"], res["p99_ms"]) == (1.25, 7.44)
+    assert res["non_2xx"] == 3 and res["socket_errors"] == 1
+    assert res["statuses"] == {"409": 3}
+    assert json.loads(res["error_sample"]) == {"error": 1}
+
+
+def test_parse_wrk_without_report_fails_loudly():
+    with pytest.raises(ValueError, match="BENCH_JSON"):
+        harness.parse_wrk("Requests/sec: 100\n")
+
+
+def _row(name, target, rps):
+    return {"name": name, "target": target, "rps": rps, "p50_ms": 1.0, "p99_ms": 2.0}
+
+
+def test_ratios_and_targets(tmp_path):
+    meta = {
+        "deep_page": 10_000,
+        "filter": "status=open",
+        "startup_s": {"mock": 0.4},
+        "command": "make bench",
+        "date": "2026-11-25T21:00:00Z",
+        "git": "abc",
+        "tickets": 1000,
+        "tenants": [{"name": "a", "tickets": 1000}],
+        "cpus": 2,
+        "cpu_model": "x",
+        "pinning": {"server": "0", "wrk": "1"},
+        "wrk": "wrk 4, 1 thread",
+        "connections": 32,
+        "duration_s": 10,
+        "warmup_s": 2,
+    }
+    doc = report.build(
+        meta,
+        [
+            _row("server_list_first", "server", 1000),
+            _row("server_list_deep", "server", 700),
+            _row("mock_list", "mock", 5000),
+            _row("prism_list", "prism", 2000),
+            _row("ceiling", "ceiling", 10000),
+        ],
+    )
+    by = {r["name"]: r for r in doc["scenarios"]}
+    assert by["server_list_first"]["vs_prism"] == 0.5
+    assert by["server_list_first"]["vs_ceiling"] == 0.1
+    status = {t["target"]: t["status"] for t in doc["targets"]}
+    assert status == {
+        "server first page vs Prism": "missed",
+        "server page 10,000 vs first page": "missed",
+        "mock vs Prism": "met",
+        "mock start (spawn to first 200)": "met",
+    }
+    assert "| Server GET /tickets?limit=25, page 10,000 (token) |" in report.markdown(doc)
+    report.chart(doc, tmp_path / "chart.png")
+    assert (tmp_path / "chart.png").stat().st_size > 1000
+
+
+def test_profile_summary(tmp_path):
+    raw = tmp_path / "p.raw"
+    raw.write_text(
+        "main (/x/site-packages/a.py:1);hot (/x/server/threada/ids.py:9) 3\n"
+        "main (/x/site-packages/a.py:1);cold (/x/site-packages/b.py:2) 1\n"
+    )
+    text = profile.summarize(raw)
+    assert "75.0%  hot (threada/ids.py)" in text
