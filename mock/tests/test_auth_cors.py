@@ -140,3 +140,15 @@ def test_example_config_file_loads(make_client, bundle):
     client = make_client(bundle.path, key="frontend-readonly", config=config)
     assert client.get(bundle.base + "/tickets").status_code == 200
     assert client.post(bundle.base + "/tickets", json={}).status_code == 403
+
+
+def test_preflight_of_an_unknown_path_lets_the_404_through(make_client, bundle):
+    anonymous = make_client(bundle.path, key=None)
+    url = bundle.base + "/nope"
+    pre = anonymous.options(
+        url, headers={"Origin": "http://a.test", "Access-Control-Request-Method": "GET"}
+    )
+    assert pre.status_code == 204 and pre.headers["access-control-allow-origin"] == "*"
+    r = anonymous.get(url, headers={"Origin": "http://a.test"})
+    assert r.status_code == 404 and r.headers["access-control-allow-origin"] == "*"
+    assert r.json()["error"]["type"] == "not_found"
