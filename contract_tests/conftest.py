@@ -1,0 +1,146 @@
+"""Fixtures of the contract suite: the target, its keys and the Schemathesis schema.
+
+The target is picked from the environment (see `contract_tests.targets`); the
+Schemathesis configuration (checks, phases, examples per operation) is built
+here in one place, `schemathesis_config`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from typing import Any
+
+import pytest
+import schemathesis
+from schemathesis.config import SchemathesisConfig
+
+from contract_tests import checks
+from contract_tests.targets import BUNDLE, SPEC_PATH, Target, target_from_env
+
+# Examples per operation for the fuzzing phase; the coverage and examples phases add
+# their own deterministic cases on top. CONTRACT_MAX_EXAMPLES tunes it (e.g. for the
+# drift test, which only has to find one failure).
+MAX_EXAMPLES = int(os.environ.get("CONTRACT_MAX_EXAMPLES", "25"))
+# Stateful: scenarios (each starts from a root like createTicket) and steps per scenario.
+STATEFUL_SCENARIOS = int(os.environ.get("CONTRACT_STATEFUL_SCENARIOS", "30"))
+STATEFUL_STEPS = int(os.environ.get("CONTRACT_STATEFUL_STEPS", "8"))
+# A fixed seed keeps CI runs reproducible; CONTRACT_SEED=random explores new inputs.
+SEED = os.environ.get("CONTRACT_SEED", "20261125")
+
+
+def schemathesis_config(target: Target) -> SchemathesisConfig:
+    """Every built-in check on, positive and negative data, all phases."""
+    data: dict[str, Any] = {
+        "checks": {"enabled": True},
+        "generation": {
+            "mode": "all",
+            "max-examples": MAX_EXAMPLES,
+            # Stable cases for CI; the seed decides which ones.
+            "deterministic": SEED != "random",
+        },
+        "phases": {
+            "examples": {"enabled": True},
+            "coverage": {"enabled": True},
+            "fuzzing": {"enabled": True},
+            "stateful": {"enabled": True, "max-steps": STATEFUL_STEPS},
+        },
+        "auth": {"openapi": {"ApiKeyAuth": {"api_key": target.key}}},
+        "request-timeout": 15,
+    }
+    # In-process keys are throw-away: show the exact request (key and page token
+    # included) in failures. Against a deployment, keep its key out of CI logs.
+    if target.in_process:
+        data["output"] = {"sanitization": {"enabled": False}}
+    else:
+        data["output"] = {
+            "sanitization": {"keys-to-sanitize": ["x-api-key"], "sensitive-markers": ["x-api-key"]}
+        }
+    if SEED != "random":
+        data["seed"] = int(SEED)
+    if target.base_url:
+        data["base-url"] = target.base_url
+    return SchemathesisConfig.from_dict(data)
+
+
+def load_schema(target: Target) -> schemathesis.BaseSchema:
+    """The spec the target serves (the committed bundle when the target serves none)."""
+    config = schemathesis_config(target)
+    if target.in_process and not target.schema_from_bundle:
+        schema = schemathesis.openapi.from_asgi(SPEC_PATH, target.app, config=config)
+    elif target.in_process:
+        schema = schemathesis.openapi.from_dict(json.loads(BUNDLE.read_text()), config=config)
+        schema.app = target.app
+    else:
+        assert target.base_url
+        schema = schemathesis.openapi.from_url(
+            target.base_url + "/openapi.json", config=config, timeout=15
+        )
+    schema.hooks.register_hook_with_name(no_forged_page_tokens_in_positive_cases, "map_case")
+    return schema
+
+
+def no_forged_page_tokens_in_positive_cases(
+    context: schemathesis.HookContext, case: schemathesis.Case
+) -> schemathesis.Case:
+    """Drop generated `page_token`s from positive cases (the one relaxation, see README).
+
+    A page token is valid only as the server issued it (HMAC-signed, bound to
+    tenant and filters; the spec documents a forged one as 400), so a random
+    string that fits the schema is not "valid data" and positive_data_acceptance
+    would flag every one. Negative cases keep them (the 400 is checked), and
+    test_pagination follows real tokens.
+    """
+    meta = case.meta
+    if (
+        meta is not None
+        and meta.generation.mode.name.lower() == "positive"
+        and isinstance(case.query, dict)
+        and "page_token" in case.query
+    ):
+        # In place: a derived case would lose its explicit-auth mark (ignored_auth relies on it).
+        del case.query["page_token"]
+    return case
+
+
+# Schemathesis 4.32's lazy `from_fixture` breaks on pytest 9 (`Function._nodeid`), and
+# `@schema.parametrize()` needs the schema when the test module is imported. So the
+# target is one per process, built on first use and closed when pytest finishes.
+_SESSION: dict[str, Any] = {}
+
+
+def session_target() -> Target:
+    if "target" not in _SESSION:
+        stack = contextlib.ExitStack()
+        tgt = stack.enter_context(target_from_env())
+        checks.configure(full_key=tgt.key, scoped_keys=tgt.scoped_keys)
+        _SESSION.update(target=tgt, stack=stack, schema=load_schema(tgt))
+    return _SESSION["target"]
+
+
+def session_schema() -> schemathesis.BaseSchema:
+    session_target()
+    return _SESSION["schema"]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    stack = _SESSION.pop("stack", None)
+    if stack is not None:
+        stack.close()
+    _SESSION.clear()
+
+
+@pytest.fixture(scope="session")
+def target() -> Target:
+    return session_target()
+
+
+@pytest.fixture(scope="session")
+def contract_schema() -> schemathesis.BaseSchema:
+    return session_schema()
+
+
+@pytest.fixture(scope="session")
+def spec_document(contract_schema: schemathesis.BaseSchema) -> dict:
+    return contract_schema.raw_schema

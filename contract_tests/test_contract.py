@@ -1,0 +1,15 @@
+"""Every operation, every built-in check plus ours, positive and negative data."""
+
+from __future__ import annotations
+
+import schemathesis
+
+from contract_tests import checks  # noqa: F401  (registers the custom checks)
+from contract_tests.conftest import session_schema
+
+schema = session_schema()
+
+
+@schema.parametrize()
+def test_operation_keeps_the_contract(case: schemathesis.Case) -> None:
+    case.call_and_validate()
