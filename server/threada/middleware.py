@@ -9,7 +9,6 @@ and `Allow` to 405s.
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 
@@ -64,11 +63,11 @@ class RequestContextMiddleware:
         scope["threada"] = ctx
         if "\n" in scope["path"]:
             # Connexion mounts the API with Starlette's `{path:path}` (regex `.*`, which stops
-            # at a line feed), so such a path escapes Connexion's routing yet still reaches
-            # Flask's, whose handlers then fail outside an operation context: a 500. No id
-            # holds a line feed, so no route can match: answer the routing 404 here.
-            await _not_found(rid, send)
-            return
+            # at a line feed), so such a path would skip Connexion's routing, security and
+            # validation yet reach Flask's handlers, which then fail outside an operation
+            # context: a 500. Escaped, it routes like any other unknown id (auth, quota,
+            # then the handler's 404); ids never hold a line feed.
+            scope["path"] = scope["path"].replace("\n", "%0A")
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -87,21 +86,3 @@ class RequestContextMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
-
-
-async def _not_found(rid: str, send: Send) -> None:
-    from threada.errors import envelope  # here: errors imports Connexion, this module need not
-
-    body = json.dumps(envelope(404, "No such resource.", request_id=rid), separators=(",", ":"))
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 404,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"x-request-id", rid.encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body.encode()})
