@@ -8,7 +8,6 @@ isolation is exercised.
 
 from __future__ import annotations
 
-import itertools
 import socket
 import threading
 import time
@@ -47,12 +46,9 @@ def pg_cluster() -> Iterator[Any]:
     cluster.stop()
 
 
-_db_counter = itertools.count()
-
-
 def new_database_url(backend: str, tmp_path_factory: Any, pg_cluster: Any) -> str:
     """A fresh, empty database on the backend."""
-    n = next(_db_counter)
+    n = uuid.uuid4().hex[:12]
     if backend == "sqlite":
         return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / f'threada{n}.db'}"
     if pg_cluster is None:
