@@ -84,16 +84,20 @@ def markdown(doc: dict) -> str:
         f"{meta['tickets']:,} tickets ({tenants}) with 1-3 messages each in SQLite; "
         f"{meta['cpus']} cores ({meta['cpu_model']}), {pinning}; "
         f"{meta['wrk']}, {meta['connections']} connections, {meta['duration_s']:g} s per scenario "
-        f"after {meta['warmup_s']:g} s warm-up. Server: `threada serve --workers 1` (uvicorn).",
+        f"after {meta['warmup_s']:g} s warm-up, best of {meta.get('rounds', 1)} round(s) "
+        f"(rounds interleave all scenarios; the machine is shared, so the 1-minute load average "
+        f"before each run is in results.json). Server: `threada serve --workers 1` (uvicorn), "
+        f"SQLite in WAL mode.",
         "",
-        "| Scenario | req/s | p50 ms | p99 ms | vs Prism | vs ceiling |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| Scenario | req/s | p50 ms | p99 ms | vs Prism | vs ceiling | each round req/s |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for r in doc["scenarios"]:
         bad = f" ({r['non_2xx']} non-2xx)" if r.get("non_2xx") else ""
         lines.append(
             f"| {r['label']}{bad} | {r['rps']:,.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} "
-            f"| {_fmt(r['vs_prism'], '.2f')}x | {_fmt(r['vs_ceiling'], '.3f')}x |"
+            f"| {_fmt(r['vs_prism'], '.2f')}x | {_fmt(r['vs_ceiling'], '.3f')}x "
+            f"| {' / '.join(f'{x:,.0f}' for x in r.get('rounds_rps', [r['rps']]))} |"
         )
     lines += ["", "| Target | Goal | Measured | Status |", "|---|---|---:|---|"]
     for t in doc["targets"]:
@@ -112,6 +116,9 @@ def markdown(doc: dict) -> str:
             + ", ".join(f"{k} {v:.2f} s" for k, v in start.items())
             + ".",
         ]
+    if meta.get("prism_paths"):
+        shown = ", ".join(f"`{p}` {code}" for p, code in meta["prism_paths"].items())
+        lines.append(f"Prism serves the paths at its root: {shown}.")
     if meta.get("deep_token"):
         lines.append(f"Page {meta['deep_page']:,} token: {meta['deep_token']}.")
     return "\n".join(lines) + "\n"

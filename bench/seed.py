@@ -112,6 +112,10 @@ def seed(work: Path, tickets: int, *, log=print) -> Seeded:
             seconds=0.0,
             cached=True,
         )
+    # Databases seeded for an older schema or seed version are dead weight (about 1.3 GB each).
+    for stale in work.glob(f"seed-{tickets}-*"):
+        if stale.name.split(".")[0] != db_path.stem:
+            stale.unlink()
     tmp = db_path.with_suffix(".partial")
     for p in work.glob(tmp.name + "*"):
         p.unlink()
