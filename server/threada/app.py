@@ -19,6 +19,7 @@ from threada import errors, spec
 from threada.api import actions, messages, tickets
 from threada.api._common import Services
 from threada.config import Settings
+from threada.domain.auth import Authenticator
 from threada.domain.errors import DomainError
 from threada.domain.idempotency import Idempotency
 from threada.domain.pagination import PageTokens
@@ -104,7 +105,9 @@ def create_app(config: dict[str, t.Any] | Settings | None = None) -> FlaskApp:
         validator_map=spec.validator_map(max_body_bytes=settings.max_body_bytes),
         security_map={
             "apiKey": make_security_handler(
-                db=db, limiter=limiter, scopes_by_operation=operation_scopes(document)
+                authenticator=Authenticator(db, cache_seconds=settings.key_cache_seconds),
+                limiter=limiter,
+                scopes_by_operation=operation_scopes(document),
             )
         },
         validate_responses=settings.validate_responses,

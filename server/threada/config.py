@@ -29,6 +29,8 @@ class Settings:
     idempotency_ttl_seconds: int = 24 * 3600
     # How long a request waits for a concurrent request holding the same Idempotency-Key.
     idempotency_wait_seconds: float = 10.0
+    # Seconds a valid key is trusted without a lookup; 0 = revocation applies at once.
+    key_cache_seconds: float = 0.0
     validate_responses: bool = False
     redis_url: str | None = None
 

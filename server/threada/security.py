@@ -15,11 +15,10 @@ import typing as t
 
 from connexion.security import ApiKeySecurityHandler
 
-from threada.domain.auth import Principal, authenticate
+from threada.domain.auth import Authenticator, Principal
 from threada.domain.errors import PermissionDenied, RateLimited
 from threada.domain.ratelimit import RateLimiter
 from threada.errors import request_context
-from threada.storage.db import Database
 
 ROUTING = "connexion_routing"
 
@@ -40,7 +39,10 @@ def operation_scopes(spec: dict) -> dict[str, list[list[str]]]:
 
 
 def make_security_handler(
-    *, db: Database, limiter: RateLimiter, scopes_by_operation: dict[str, list[list[str]]]
+    *,
+    authenticator: Authenticator,
+    limiter: RateLimiter,
+    scopes_by_operation: dict[str, list[list[str]]],
 ) -> type[ApiKeySecurityHandler]:
     """A Connexion apiKey handler class bound to this app's database and limiter."""
 
@@ -50,7 +52,7 @@ def make_security_handler(
         if "principal" in ctx:
             principal = ctx["principal"]
         else:
-            principal = authenticate(db, api_key)
+            principal = authenticator(api_key)
             ctx["principal"] = principal
             if principal is not None:
                 try:

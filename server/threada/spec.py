@@ -261,8 +261,9 @@ class Parameter2020Validator(ParameterValidator):
 
 def validator_map(*, max_body_bytes: int) -> dict:
     """Connexion's validator map with the JSON body and parameter validators replaced."""
-    body_cls = type("JSONBody2020Validator", (JSONBody2020Validator,), {})
-    body_cls.max_body_bytes = max_body_bytes
+    body_cls = type(
+        "JSONBody2020Validator", (JSONBody2020Validator,), {"max_body_bytes": max_body_bytes}
+    )
     body = MediaTypeDict(dict(CONNEXION_VALIDATORS["body"]))
     body["*/*json"] = body_cls
     return {"parameter": Parameter2020Validator, "body": body}

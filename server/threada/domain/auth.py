@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import time
 
 from threada.domain.errors import Conflict, InvalidRequest, NotFound
 from threada.ids import new_id, now_ms
@@ -63,6 +64,37 @@ def authenticate(db: Database, secret: str) -> Principal | None:
         scopes=frozenset(row["scopes"].split()),
         rate_limit=row["rate_limit_per_minute"],
     )
+
+
+class Authenticator:
+    """`authenticate` with an optional in-process cache of valid keys.
+
+    With `cache_seconds` = 0 (the default) every request looks the key up, so a
+    revocation or an expired rotation applies to the very next request. A
+    positive value trades that for speed: a revoked key may keep working in
+    another process for up to that many seconds.
+    """
+
+    def __init__(self, db: Database, *, cache_seconds: float = 0.0) -> None:
+        self._db = db
+        self._ttl = cache_seconds
+        self._cache: dict[str, tuple[Principal, float]] = {}
+
+    def __call__(self, secret: str) -> Principal | None:
+        if self._ttl <= 0:
+            return authenticate(self._db, secret)
+        now = time.monotonic()
+        hit = self._cache.get(secret)
+        if hit is not None and hit[1] > now:
+            return hit[0]
+        principal = authenticate(self._db, secret)
+        if principal is not None:
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            self._cache[secret] = (principal, now + self._ttl)
+        else:
+            self._cache.pop(secret, None)
+        return principal
 
 
 # --- admin -----------------------------------------------------------------------------------

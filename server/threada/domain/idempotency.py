@@ -43,6 +43,8 @@ class Idempotency:
         self._db = db
         self._ttl_ms = ttl_seconds * 1000
         self._wait = wait_seconds
+        # A pending record older than this belongs to a request that will not finish.
+        self._abandon_ms = 120_000
 
     def run(
         self,
@@ -76,6 +78,13 @@ class Idempotency:
                 raise IdempotencyConflict(
                     f"Idempotency-Key {key} was already used with a different request."
                 )
+            if record["state"] == "pending" and now - record["created_at"] > self._abandon_ms:
+                # The first request's process died mid-way: let this one take the key over.
+                with self._db.write() as conn:
+                    repo.delete_idempotency_record(
+                        conn, tenant_id=tenant_id, idem_key=key, older_than=now - self._abandon_ms
+                    )
+                continue
             if record["state"] == "done":
                 return StoredResponse(
                     status=record["status"],

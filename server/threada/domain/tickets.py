@@ -173,10 +173,13 @@ def list_tickets(
     limit: int = 25,
     page_token: str | None = None,
 ) -> dict:
+    statuses = sorted(set(status or DEFAULT_STATUSES))
+    channels = sorted(set(channel)) if channel else None
+    priorities = sorted(set(priority)) if priority else None
     filters = {
-        "status": sorted(set(status or DEFAULT_STATUSES)),
-        "channel": sorted(set(channel)) if channel else None,
-        "priority": sorted(set(priority)) if priority else None,
+        "status": statuses,
+        "channel": channels,
+        "priority": priorities,
         "tag": tag,
         "updated_after": updated_after,
     }
@@ -190,9 +193,9 @@ def list_tickets(
         rows = repo.list_tickets(
             conn,
             tenant_id=principal.tenant_id,
-            statuses=filters["status"],
-            channels=filters["channel"],
-            priorities=filters["priority"],
+            statuses=statuses,
+            channels=channels,
+            priorities=priorities,
             tag=tag,
             updated_after=updated_after,
             after=after,
@@ -276,6 +279,8 @@ def add_message(
             with conn.begin_nested():
                 repo.insert_message(conn, row=row)
         except IntegrityError:
+            if external_id is None:
+                raise
             existing = repo.find_message_by_external_id(
                 conn, ticket_id=ticket_id, external_message_id=external_id
             )

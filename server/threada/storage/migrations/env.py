@@ -24,7 +24,7 @@ connection = config.attributes.get("connection")
 if connection is not None:
     _run(connection)
 else:
-    engine = sa.create_engine(config.get_main_option("sqlalchemy.url"))
+    engine = sa.create_engine(config.get_main_option("sqlalchemy.url") or "")
     with engine.begin() as conn:
         _run(conn)
     engine.dispose()
