@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import typing as t
 
+from connexion.exceptions import OAuthResponseProblem
 from connexion.security import ApiKeySecurityHandler
 
 from threada.domain.auth import Authenticator, Principal
@@ -73,6 +74,17 @@ def make_security_handler(
     class Handler(ApiKeySecurityHandler):
         def _resolve_func(self, security_scheme: dict) -> t.Callable:
             return key_info
+
+        def _generic_check(self, func: t.Callable, exception_msg: str) -> t.Callable:
+            # Connexion's version inspects the function's signature on every request;
+            # ours is known, so call it directly (same contract: None means 401).
+            def check(request: t.Any, api_key: str, required_scopes: t.Any = None) -> dict:
+                info = func(api_key, required_scopes, request)
+                if info is None:
+                    raise OAuthResponseProblem(detail=exception_msg)
+                return info
+
+            return check
 
     return Handler
 

@@ -189,7 +189,7 @@ def list_tickets(
             page_token, tenant_id=principal.tenant_id, kind="tickets", filters=filters
         )
         after = keyset_position(position)
-    with db.read() as conn:
+    with db.read(single_statement=True) as conn:
         rows = repo.list_tickets(
             conn,
             tenant_id=principal.tenant_id,

@@ -38,8 +38,12 @@ class Database:
             _sqlite_setup(self.engine)
 
     @contextmanager
-    def read(self) -> Iterator[sa.Connection]:
+    def read(self, *, single_statement: bool = False) -> Iterator[sa.Connection]:
+        """A read; several statements share one snapshot unless `single_statement`
+        says there is only one (then SQLite skips BEGIN/ROLLBACK: two round trips less)."""
         with self.engine.connect() as conn:
+            if single_statement and self.is_sqlite:
+                conn = conn.execution_options(sqlite_begin=None)
             yield conn
 
     @contextmanager
@@ -84,4 +88,5 @@ def _sqlite_setup(engine: sa.Engine) -> None:
     @event.listens_for(engine, "begin")
     def _begin(conn):  # pragma: no cover - driver hook
         mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        if mode is not None:  # None: autocommit, each statement its own transaction
+            conn.exec_driver_sql(f"BEGIN {mode}")

@@ -5,6 +5,7 @@ Transactions belong to the caller (`Database.read()` / `Database.write()`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -129,22 +130,28 @@ def revoke_key(conn: sa.Connection, *, key_id: str, revoked_at: int) -> None:
     )
 
 
+# Built once: constructing a select costs more than running this one on SQLite.
+_FIND_KEY = (
+    sa.select(
+        api_keys.c.key_id,
+        api_keys.c.tenant_id,
+        api_keys.c.scopes,
+        key_secrets.c.secret_hash,
+        tenants.c.rate_limit_per_minute,
+    )
+    .select_from(key_secrets.join(api_keys).join(tenants))
+    .where(key_secrets.c.secret_hash == sa.bindparam("secret_hash"))
+    .where(api_keys.c.revoked_at.is_(None))
+    .where(
+        sa.or_(key_secrets.c.expires_at.is_(None), key_secrets.c.expires_at > sa.bindparam("now"))
+    )
+)
+
+
 def find_key_by_secret(conn: sa.Connection, *, secret_hash: str, now: int) -> Row | None:
     """The live key holding this secret (not revoked, secret not expired), with its tenant."""
-    stmt = (
-        sa.select(
-            api_keys.c.key_id,
-            api_keys.c.tenant_id,
-            api_keys.c.scopes,
-            key_secrets.c.secret_hash,
-            tenants.c.rate_limit_per_minute,
-        )
-        .select_from(key_secrets.join(api_keys).join(tenants))
-        .where(key_secrets.c.secret_hash == secret_hash)
-        .where(api_keys.c.revoked_at.is_(None))
-        .where(sa.or_(key_secrets.c.expires_at.is_(None), key_secrets.c.expires_at > now))
-    )
-    return _one(conn, stmt)
+    row = conn.execute(_FIND_KEY, {"secret_hash": secret_hash, "now": now}).mappings().first()
+    return dict(row) if row is not None else None
 
 
 # --- rate limits -----------------------------------------------------------------------------
@@ -234,6 +241,37 @@ def update_ticket(conn: sa.Connection, *, tenant_id: str, ticket_id: str, values
         _replace_tags(conn, ticket_id=ticket_id, tenant_id=tenant_id, tags=values["tags"])
 
 
+@functools.lru_cache(maxsize=256)
+def _list_tickets_stmt(
+    statuses: bool, channels: bool, priorities: bool, tag: bool, updated_after: bool, after: bool
+) -> sa.Select:
+    """The list query for one combination of filters, built once, with bound parameters."""
+    t = tickets.c
+    stmt = sa.select(tickets).where(t.tenant_id == sa.bindparam("tenant_id"))
+    if statuses:
+        stmt = stmt.where(t.status.in_(sa.bindparam("statuses", expanding=True)))
+    if channels:
+        stmt = stmt.where(t.channel.in_(sa.bindparam("channels", expanding=True)))
+    if priorities:
+        stmt = stmt.where(t.priority.in_(sa.bindparam("priorities", expanding=True)))
+    if tag:
+        stmt = stmt.where(
+            sa.exists().where(
+                ticket_tags.c.tenant_id == sa.bindparam("tenant_id"),
+                ticket_tags.c.tag == sa.bindparam("tag"),
+                ticket_tags.c.ticket_id == t.ticket_id,
+            )
+        )
+    if updated_after:
+        stmt = stmt.where(t.updated_at > sa.bindparam("updated_after"))
+    if after:
+        stmt = stmt.where(
+            sa.tuple_(t.updated_at, t.ticket_id)
+            < sa.tuple_(sa.bindparam("after_updated_at"), sa.bindparam("after_ticket_id"))
+        )
+    return stmt.order_by(t.updated_at.desc(), t.ticket_id.desc()).limit(sa.bindparam("limit"))
+
+
 def list_tickets(
     conn: sa.Connection,
     *,
@@ -247,28 +285,28 @@ def list_tickets(
     limit: int,
 ) -> list[Row]:
     """Activity order (updated_at desc, ticket_id desc), keyset after `after`."""
-    t = tickets.c
-    stmt = sa.select(tickets).where(t.tenant_id == tenant_id)
+    stmt = _list_tickets_stmt(
+        bool(statuses),
+        bool(channels),
+        bool(priorities),
+        tag is not None,
+        updated_after is not None,
+        after is not None,
+    )
+    params: dict[str, Any] = {"tenant_id": tenant_id, "limit": limit}
     if statuses:
-        stmt = stmt.where(t.status.in_(statuses))
+        params["statuses"] = list(statuses)
     if channels:
-        stmt = stmt.where(t.channel.in_(channels))
+        params["channels"] = list(channels)
     if priorities:
-        stmt = stmt.where(t.priority.in_(priorities))
+        params["priorities"] = list(priorities)
     if tag is not None:
-        stmt = stmt.where(
-            sa.exists().where(
-                ticket_tags.c.tenant_id == tenant_id,
-                ticket_tags.c.tag == tag,
-                ticket_tags.c.ticket_id == t.ticket_id,
-            )
-        )
+        params["tag"] = tag
     if updated_after is not None:
-        stmt = stmt.where(t.updated_at > updated_after)
+        params["updated_after"] = updated_after
     if after is not None:
-        stmt = stmt.where(sa.tuple_(t.updated_at, t.ticket_id) < sa.tuple_(*after))
-    stmt = stmt.order_by(t.updated_at.desc(), t.ticket_id.desc()).limit(limit)
-    return _all(conn, stmt)
+        params["after_updated_at"], params["after_ticket_id"] = after
+    return [dict(r) for r in conn.execute(stmt, params).mappings()]
 
 
 # --- messages --------------------------------------------------------------------------------
