@@ -147,9 +147,15 @@ def chart(doc: dict, path: Path) -> None:
             fontsize=8,
         )
     meta = doc["meta"]
-    ax.set_xlabel(f"requests/s ({meta['connections']} connections, wrk 1 thread)")
+    # Log scale: the figures span two orders of magnitude; Prism is the dashed reference.
+    ax.set_xscale("log")
+    prism = next((r["rps"] for r in rows if r["name"] == "prism_list"), None)
+    if prism:
+        ax.axvline(prism, color=colors["prism"], linestyle="--", linewidth=1)
+    ax.set_xlabel(f"requests/s, log scale; {meta['connections']} connections; dashed: Prism")
     ax.set_title(f"{meta['tickets']:,} tickets, {meta['date'][:10]}", fontsize=10)
-    ax.set_xlim(0, max(r["rps"] for r in rows) * 1.35)
+    low = min(r["rps"] for r in rows if r["rps"] > 0)
+    ax.set_xlim(low / 2, max(r["rps"] for r in rows) * 8)
     ax.tick_params(axis="y", labelsize=8)
     fig.tight_layout()
     fig.savefig(path)
