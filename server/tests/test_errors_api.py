@@ -134,3 +134,69 @@ def test_request_id_on_every_response(client, tenant):
         client.get(f"{BASE}/nope"),
     ):
         assert r.headers["x-request-id"].startswith("req_")
+
+
+BODY_OPS = {
+    "createTicket": ("POST", "/tickets"),
+    "updateTicket": ("PATCH", "/tickets/{tid}"),
+    "addMessage": ("POST", "/tickets/{tid}/messages"),
+    "runAction": ("POST", "/tickets/{tid}/actions"),
+}
+
+
+@pytest.mark.parametrize("op", sorted(BODY_OPS))
+def test_every_body_operation_answers_413_and_415_and_writes_nothing(
+    client, db, tenant, create_ticket, op
+):
+    tid = create_ticket(tenant)["summary"]["ticket_id"]
+    method, path = BODY_OPS[op]
+    url = BASE + path.format(tid=tid)
+    before = _counts(db, tenant)
+    snapshot = client.get(f"{BASE}/tickets/{tid}", headers=tenant.h()).json()
+    big = b'{"content": "' + b"x" * 300_000 + b'"}'
+    r = client.request(
+        method, url, content=big, headers=tenant.h(**{"Content-Type": "application/json"})
+    )
+    assert_error(r, 413, "payload_too_large")
+    r = client.request(
+        method, url, content=b"hello", headers=tenant.h(**{"Content-Type": "text/plain"})
+    )
+    assert_error(r, 415, "unsupported_media_type")
+    assert _counts(db, tenant) == before
+    assert client.get(f"{BASE}/tickets/{tid}", headers=tenant.h()).json() == snapshot
+
+
+def test_every_operation_answers_429_when_over_the_limit(client, make_tenant, db):
+    from threada.domain import auth
+
+    owner = make_tenant()
+    tid = client.post(f"{BASE}/tickets", json=example_ticket(), headers=owner.h()).json()["ticket"][
+        "summary"
+    ]["ticket_id"]
+    requests = [
+        ("GET", "/tickets", None),
+        ("POST", "/tickets", example_ticket()),
+        ("GET", f"/tickets/{tid}", None),
+        ("PATCH", f"/tickets/{tid}", {"priority": "high"}),
+        ("GET", f"/tickets/{tid}/messages", None),
+        ("POST", f"/tickets/{tid}/messages", {"role": "agent", "content": "x"}),
+        ("GET", f"/tickets/{tid}/actions", None),
+        (
+            "POST",
+            f"/tickets/{tid}/actions",
+            {"payload": {"type": "custom_http", "method": "GET", "url": "/x"}},
+        ),
+        ("GET", f"/tickets/{tid}/actions/act_x", None),
+    ]
+    auth.set_rate_limit(db, tenant=owner.tenant_id, per_minute=1)
+    for method, path, body in requests:
+        key, secret = auth.create_key(
+            db, tenant=owner.tenant_id, name="one", scopes=list(auth.SCOPES)
+        )
+        h = {"X-Api-Key": secret}
+        client.get(f"{BASE}/tickets", headers=h)  # spends the one request
+        before = _counts(db, owner)
+        r = client.request(method, BASE + path, json=body, headers=h)
+        assert_error(r, 429, "rate_limited")
+        assert int(r.headers["retry-after"]) >= 1
+        assert _counts(db, owner) == before
