@@ -1,0 +1,81 @@
+"""`threada serve --init-demo` from an empty directory: what `make run` does on a fresh clone."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from server.tests.apihelpers import BASE
+
+THREADA = Path(sys.executable).with_name("threada")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_prints_a_working_key_and_curl_line(tmp_path, workers):
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("THREADA_")}
+    proc = subprocess.Popen(
+        [
+            str(THREADA),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--init-demo",
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        lines = []
+        deadline = time.monotonic() + 60
+        while not any(line.startswith("Try:") for line in lines):
+            assert time.monotonic() < deadline and proc.poll() is None, "".join(lines)
+            lines.append(proc.stdout.readline())
+        curl = next(line for line in lines if line.startswith("Try:")).split("Try:", 1)[1]
+        argv = shlex.split(curl)
+        key = argv[argv.index("-H") + 1].split(": ", 1)[1]
+        url = argv[-1]
+        assert url == f"http://127.0.0.1:{port}{BASE}/tickets?limit=25"
+        assert (tmp_path / "var" / "threada.db").exists()
+        while True:
+            try:
+                r = httpx.get(url, headers={"X-Api-Key": key}, timeout=5)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+        assert r.status_code == 200, r.text
+        [item] = r.json()["items"]
+        assert item["tags"] == ["vip", "returns"] and item["status"] == "open"
+        assert re.match(r"^thr_live_", key)
+        docs = httpx.get(f"http://127.0.0.1:{port}{BASE}/openapi.json", timeout=5)
+        assert docs.status_code == 200
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
