@@ -13,6 +13,8 @@ LABELS = {
     "server_add_message": "Server POST /tickets/{{id}}/messages",
     "mock_list": "Mock GET /tickets?limit=25",
     "prism_list": "Prism 5.16 GET /tickets?limit=25",
+    "floor_flask": "Connexion FlaskApp, trivial handler (floor)",
+    "floor_async": "Connexion AsyncApp, trivial handler (floor)",
     "ceiling": "Bare Starlette + uvicorn, fixed body",
 }
 
@@ -108,6 +110,24 @@ def markdown(doc: dict) -> str:
             else (f"{value:.2f} s" if "start" in t["target"] else f"{value:.2f}x")
         )
         lines.append(f"| {t['target']} | {t['goal']} | {shown} | {t['status']} |")
+    by = {r["name"]: r for r in doc["scenarios"]}
+    floor = by.get("floor_flask")
+    if floor and floor.get("vs_prism") is not None:
+        line = (
+            f"Framework floor: Connexion FlaskApp with a trivial handler and no database serves "
+            f"{floor['rps']:,.0f} req/s ({floor['vs_prism']:.2f}x Prism)"
+        )
+        if "floor_async" in by:
+            line += (
+                f", AsyncApp {by['floor_async']['rps']:,.0f} ({by['floor_async']['vs_prism']:.2f}x)"
+            )
+        first = by.get("server_list_first")
+        if first:
+            line += (
+                f"; the server's first page is {first['rps'] / floor['rps']:.2f}x the FlaskApp "
+                f"floor"
+            )
+        lines += ["", line + "."]
     start = meta.get("startup_s", {})
     if start:
         lines += [
@@ -131,7 +151,13 @@ def chart(doc: dict, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     rows = list(reversed(doc["scenarios"]))
-    colors = {"server": "#3b6ea5", "mock": "#4f9d69", "prism": "#c0504d", "ceiling": "#999999"}
+    colors = {
+        "server": "#3b6ea5",
+        "mock": "#4f9d69",
+        "prism": "#c0504d",
+        "floor": "#c9a94b",
+        "ceiling": "#999999",
+    }
     fig, ax = plt.subplots(figsize=(9, 0.45 * len(rows) + 1.2), dpi=100)
     bars = ax.barh(
         [r["label"] for r in rows],

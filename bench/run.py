@@ -99,7 +99,14 @@ def main(argv: list[str] | None = None) -> int:
     with ExitStack() as stack:
         ctx = Context(args=args, pin=pin, seeded=seeded, run_db=run_db, stack=stack)
         scenarios: list[Scenario] = []
-        for group in (server_scenarios, mock_scenarios, prism_scenarios, ceiling_scenarios):
+        groups = (
+            server_scenarios,
+            mock_scenarios,
+            prism_scenarios,
+            floor_scenarios,
+            ceiling_scenarios,
+        )
+        for group in groups:
             scenarios.extend(sc for sc in group(ctx, only) if not only or sc.name in only)
         # Rounds go through every scenario in turn, so a burst of other work on the machine
         # hits one round of a scenario, not all of them; the best round is reported.
@@ -479,6 +486,46 @@ def prism_scenarios(ctx: Context, only: set[str]) -> list[Scenario]:
     log(f"prism answers: {ctx.prism_paths}")
     url = f"http://127.0.0.1:{port}/tickets?limit={LIMIT}"
     return [Scenario("prism_list", "prism", url, wrk={"headers": headers})]
+
+
+def floor_scenarios(ctx: Context, only: set[str]) -> list[Scenario]:
+    """Connexion with a trivial handler (bench/floor.py), FlaskApp as the server and AsyncApp."""
+    out = []
+    for kind in ("flask", "async"):
+        name = f"floor_{kind}"
+        if only and name not in only:
+            continue
+        port = harness.free_port()
+        server = harness.Server(
+            name=name,
+            cmd=[
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "bench.floor:create_app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ],
+            port=port,
+            log_path=WORK / "logs" / f"{name}.log",
+            env={"FLOOR_APP": kind},
+            cwd=ROOT,
+            cpus=ctx.pin["server"],
+        )
+        headers = {"X-Api-Key": "thr_live_bench"}
+        ctx.start(server)
+        path = f"{BASE}/tickets?limit={LIMIT}"
+        ctx.startup[name] = round(server.wait_ready(path, headers=headers), 2)
+        out.append(
+            Scenario(name, "floor", f"http://127.0.0.1:{port}{path}", wrk={"headers": headers})
+        )
+    return out
 
 
 def ceiling_scenarios(ctx: Context, only: set[str]) -> list[Scenario]:
