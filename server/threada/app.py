@@ -44,20 +44,6 @@ def base_path_of(document: dict) -> str:
     return urlsplit(document["servers"][0]["url"]).path.rstrip("/")
 
 
-class _ServicesMiddleware:
-    """Hands the app's services to handlers through the request scope (no globals)."""
-
-    def __init__(self, app: t.Any, *, services: Services) -> None:
-        self.app = app
-        self.services = services
-
-    async def __call__(self, scope: t.Any, receive: t.Any, send: t.Any) -> None:
-        ctx = scope.get("threada")
-        if ctx is not None:
-            ctx["services"] = self.services
-        await self.app(scope, receive, send)
-
-
 def create_app(config: dict[str, t.Any] | Settings | None = None) -> FlaskApp:
     """Build the app: defaults, then THREADA_* environment variables, then `config`.
 
@@ -118,9 +104,7 @@ def create_app(config: dict[str, t.Any] | Settings | None = None) -> FlaskApp:
         RequestContextMiddleware,
         position=MiddlewarePosition.BEFORE_EXCEPTION,
         routes=RouteTable(document, base_path),
-    )
-    app.add_middleware(
-        _ServicesMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, services=services
+        services=services,
     )
     _mount_docs(app, base_path=base_path, bundle=bundle)
 

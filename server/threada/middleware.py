@@ -9,6 +9,7 @@ and `Allow` to 405s.
 
 from __future__ import annotations
 
+import itertools
 import re
 import secrets
 
@@ -43,9 +44,15 @@ class RouteTable:
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, *, routes: RouteTable) -> None:
+    """`services` (the app's Services) rides along in the same dict for the handlers."""
+
+    def __init__(self, app: ASGIApp, *, routes: RouteTable, services: object = None) -> None:
         self.app = app
         self.routes = routes
+        self.services = services
+        # Request ids need to be unique, not secret: a random process prefix and a counter.
+        self._prefix = "req_" + secrets.token_hex(4)
+        self._counter = itertools.count(1)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -57,9 +64,11 @@ class RequestContextMiddleware:
                 incoming = value.decode("latin-1")
                 break
         rid = (
-            incoming if incoming and _INCOMING_ID.match(incoming) else "req_" + secrets.token_hex(8)
+            incoming
+            if incoming and _INCOMING_ID.match(incoming)
+            else f"{self._prefix}{next(self._counter):08x}"
         )
-        ctx: dict = {"request_id": rid, "routes": self.routes}
+        ctx: dict = {"request_id": rid, "routes": self.routes, "services": self.services}
         scope["threada"] = ctx
         if "\n" in scope["path"]:
             # Connexion mounts the API with Starlette's `{path:path}` (regex `.*`, which stops
