@@ -127,6 +127,51 @@ def test_unhandled_exception_is_500_without_trace(client, tenant, monkeypatch, c
     assert logged and logged[0].exc_info is not None
 
 
+DOMAIN_CALLS = {
+    "listTickets": ("tickets", "list_tickets", "GET", "/tickets", None),
+    "createTicket": ("tickets", "create_ticket", "POST", "/tickets", "ticket"),
+    "getTicket": ("tickets", "get_ticket", "GET", "/tickets/{tid}", None),
+    "updateTicket": ("tickets", "update_ticket", "PATCH", "/tickets/{tid}", {"priority": "low"}),
+    "listMessages": ("tickets", "list_messages", "GET", "/tickets/{tid}/messages", None),
+    "addMessage": (
+        "tickets",
+        "add_message",
+        "POST",
+        "/tickets/{tid}/messages",
+        {"role": "agent", "content": "x"},
+    ),
+    "runAction": (
+        "actions",
+        "run_action",
+        "POST",
+        "/tickets/{tid}/actions",
+        {"payload": {"type": "custom_http", "method": "GET", "url": "/x"}},
+    ),
+    "listActions": ("actions", "list_actions", "GET", "/tickets/{tid}/actions", None),
+    "getAction": ("actions", "get_action", "GET", "/tickets/{tid}/actions/act_x", None),
+}
+
+
+@pytest.mark.parametrize("op", sorted(DOMAIN_CALLS))
+def test_every_operation_answers_500_in_the_envelope(
+    client, tenant, create_ticket, monkeypatch, op
+):
+    import importlib
+
+    module, name, method, path, body = DOMAIN_CALLS[op]
+    tid = create_ticket(tenant)["summary"]["ticket_id"]
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(importlib.import_module(f"threada.domain.{module}"), name, boom)
+    if body == "ticket":
+        body = example_ticket()
+    r = client.request(method, BASE + path.format(tid=tid), json=body, headers=tenant.h())
+    assert_error(r, 500, "internal_error")
+    assert "secret internals" not in r.text
+
+
 def test_request_id_on_every_response(client, tenant):
     for r in (
         client.get(f"{BASE}/tickets", headers=tenant.h()),
