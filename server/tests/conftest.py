@@ -88,7 +88,7 @@ def app(database_url: str, tmp_path_factory: Any) -> Any:
 
 @pytest.fixture(scope="session")
 def db(app: Any) -> Database:
-    return app.app.config["THREADA_SERVICES"].db
+    return app.threada_services.db
 
 
 @pytest.fixture(scope="session")

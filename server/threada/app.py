@@ -7,7 +7,7 @@ import logging
 import typing as t
 from urllib.parse import urlsplit
 
-from connexion import FlaskApp
+from connexion import AsyncApp, FlaskApp
 from connexion.exceptions import ProblemException
 from connexion.jsonifier import Jsonifier
 from connexion.middleware import MiddlewarePosition
@@ -44,7 +44,7 @@ def base_path_of(document: dict) -> str:
     return urlsplit(document["servers"][0]["url"]).path.rstrip("/")
 
 
-def create_app(config: dict[str, t.Any] | Settings | None = None) -> FlaskApp:
+def create_app(config: dict[str, t.Any] | Settings | None = None) -> FlaskApp | AsyncApp:
     """Build the app: defaults, then THREADA_* environment variables, then `config`.
 
     `config` may also carry objects that are not settings: `outbound_policy`
@@ -83,7 +83,13 @@ def create_app(config: dict[str, t.Any] | Settings | None = None) -> FlaskApp:
     limiter = RateLimiter(db, default_limit=settings.default_rate_limit)
 
     # Compact JSON: the default pretty-prints every response.
-    app = FlaskApp(__name__, jsonifier=Jsonifier(json, separators=(",", ":")))
+    jsonifier = Jsonifier(json, separators=(",", ":"))
+    app: t.Any
+    if settings.framework == "async":
+        # Same handlers (sync, run in a thread pool), no Flask and no WSGI bridge.
+        app = AsyncApp(__name__, jsonifier=jsonifier)
+    else:
+        app = FlaskApp(__name__, jsonifier=jsonifier)
     app.add_api(
         document,
         base_path=base_path,
@@ -112,7 +118,9 @@ def create_app(config: dict[str, t.Any] | Settings | None = None) -> FlaskApp:
     app.add_error_handler(ProblemException, errors.problem)
     app.add_error_handler(HTTPException, errors.http_exception)
     app.add_error_handler(Exception, errors.unhandled)
-    app.app.config["THREADA_SERVICES"] = services
+    app.threada_services = services
+    if isinstance(app, FlaskApp):  # kept for callers that read it from Flask's config
+        app.app.config["THREADA_SERVICES"] = services
     return app
 
 
@@ -123,7 +131,7 @@ def _resolve(operation_id: str) -> t.Callable:
         raise ImportError(f"no handler for operationId {operation_id}") from None
 
 
-def _mount_docs(app: FlaskApp, *, base_path: str, bundle: t.Any) -> None:
+def _mount_docs(app: FlaskApp | AsyncApp, *, base_path: str, bundle: t.Any) -> None:
     try:
         from threada.docs import mount_docs
     except ImportError:  # the docs module is optional for the API itself

@@ -32,6 +32,8 @@ class Settings:
     # Seconds a valid key is trusted without a lookup; 0 = revocation applies at once.
     key_cache_seconds: float = 0.0
     validate_responses: bool = False
+    # "flask" (Connexion FlaskApp, the default) or "async" (Connexion AsyncApp, same handlers).
+    framework: str = "flask"
     redis_url: str | None = None
 
     @classmethod
