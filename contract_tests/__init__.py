@@ -1,1 +1,1 @@
-"""The contract suite: Schemathesis checks that the server (or the mock, or a deployment) keeps the spec."""
+"""The contract suite: Schemathesis proves the server, the mock or a deployment keep the spec."""

@@ -14,9 +14,10 @@ from hypothesis import HealthCheck, Phase
 from contract_tests import checks  # noqa: F401  (registers the custom checks)
 from contract_tests.conftest import SEED, STATEFUL_SCENARIOS, STATEFUL_STEPS, session_schema
 from contract_tests.targets import Target
+from contract_tests.workflow import contract_workflow
 
 schema = session_schema()
-Workflow = schema.as_state_machine()
+Workflow = contract_workflow(schema)
 
 
 def test_links_create_read_update_message_and_act(target: Target) -> None:

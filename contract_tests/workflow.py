@@ -1,0 +1,55 @@
+"""The stateful machine: Schemathesis' link-driven machine, with the spec's creators as roots.
+
+Schemathesis 4.32 picks scenario roots with a dependency heuristic that, on our
+spec, keeps `createTicket` out (it guesses a body field refers to a resource
+nothing produces) and starts every scenario from `runAction` with a random
+ticket id: 404s, and the links are never followed. Here every operation that
+has outgoing links and no path parameters (today: createTicket) is a root too,
+so scenarios start by creating a ticket and follow the links from it.
+"""
+
+from __future__ import annotations
+
+import re
+
+import schemathesis
+from hypothesis.stateful import Bundle
+from schemathesis.generation.stateful.state_machine import APIStateMachine, StepInput
+from schemathesis.specs.openapi import stateful as openapi_stateful
+
+
+def link_roots(schema: schemathesis.BaseSchema) -> list[schemathesis.APIOperation]:
+    """Operations that produce links and need no id: where a scenario can begin."""
+    roots = []
+    for result in schema.get_all_operations():
+        op = result.ok()
+        responses = op.definition.raw.get("responses", {})
+        has_links = any(isinstance(r, dict) and r.get("links") for r in responses.values())
+        if has_links and not op.path_parameters:
+            roots.append(op)
+    return roots
+
+
+def contract_workflow(schema: schemathesis.BaseSchema) -> type[APIStateMachine]:
+    base = schema.as_state_machine()
+    extra: dict[str, object] = {}
+    labels = set(base._root_labels)  # type: ignore[attr-defined]
+    rules = set(base.root_rules)
+    for op in link_roots(schema):
+        if op.label in labels:
+            continue
+        modes = schema.config.generation_for(operation=op, phase="stateful").modes
+        name = "CONTRACT_ROOT__" + re.sub(r"\W+", "_", op.label)
+        extra[name] = openapi_stateful.transition(
+            name=name,
+            target=Bundle("catch_all"),
+            precondition=openapi_stateful.is_root_allowed(op.label),
+            input=openapi_stateful._step_case_strategy(
+                op, modes, feedback=openapi_stateful.NO_FEEDBACK
+            ).map(StepInput.initial),
+        )
+        labels.add(op.label)
+        rules.add(name)
+    extra["root_rules"] = frozenset(rules)
+    extra["_root_labels"] = frozenset(labels)
+    return type("ContractWorkflow", (base,), extra)
