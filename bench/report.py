@@ -11,6 +11,7 @@ LABELS = {
     "server_get": "Server GET /tickets/{{id}}",
     "server_create_ticket": "Server POST /tickets",
     "server_add_message": "Server POST /tickets/{{id}}/messages",
+    "server_async_list_first": "Server on AsyncApp (THREADA_FRAMEWORK=async), first page",
     "mock_list": "Mock GET /tickets?limit=25",
     "prism_list": "Prism 5.16 GET /tickets?limit=25",
     "floor_flask": "Connexion FlaskApp, trivial handler (floor)",
@@ -89,7 +90,7 @@ def markdown(doc: dict) -> str:
         f"after {meta['warmup_s']:g} s warm-up, best of {meta.get('rounds', 1)} round(s) "
         f"(rounds interleave all scenarios; the machine is shared, so the 1-minute load average "
         f"before each run is in results.json). Server: `threada serve --workers 1` (uvicorn), "
-        f"SQLite in WAL mode.",
+        f"framework {meta.get('server_framework', 'flask')}, SQLite in WAL mode.",
         "",
         "| Scenario | req/s | p50 ms | p99 ms | vs Prism | vs ceiling | each round req/s |",
         "|---|---:|---:|---:|---:|---:|---:|",

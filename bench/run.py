@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--tickets", type=int, default=int(os.environ.get("BENCH_TICKETS") or 1_000_000)
     )
-    ap.add_argument("--duration", type=float, default=float(os.environ.get("BENCH_DURATION") or 10))
+    ap.add_argument("--duration", type=float, default=float(os.environ.get("BENCH_DURATION") or 8))
     ap.add_argument("--warmup", type=float, default=float(os.environ.get("BENCH_WARMUP") or 2))
     ap.add_argument(
         "--connections", type=int, default=int(os.environ.get("BENCH_CONNECTIONS") or 32)
@@ -101,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         scenarios: list[Scenario] = []
         groups = (
             server_scenarios,
+            server_async_scenarios,
             mock_scenarios,
             prism_scenarios,
             floor_scenarios,
@@ -151,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         "deep_page": ctx.deep_page,
         "deep_token": ctx.deep_token_how,
         "filter": FILTER,
+        "server_framework": _server_framework(),
         "startup_s": ctx.startup,
         "rounds": args.rounds,
         "prism_paths": ctx.prism_paths,
@@ -254,23 +256,7 @@ def server_scenarios(ctx: Context, only: set[str]) -> list[Scenario]:
     if only and not (only & names):
         return []
     port = harness.free_port()
-    var = WORK / "var"
-    var.mkdir(exist_ok=True)
-    env = {
-        "THREADA_DATABASE_URL": f"sqlite:///{ctx.run_db.as_posix()}",
-        "THREADA_SECRET_KEY": SECRET,
-        "THREADA_VAR_DIR": str(var),
-    }
-    threada = str(Path(sys.executable).with_name("threada"))
-    server = harness.Server(
-        name="server",
-        cmd=[threada, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
-        port=port,
-        log_path=WORK / "logs" / "server.log",
-        env=env,
-        cwd=WORK,
-        cpus=ctx.pin["server"],
-    )
+    server = _threada_server(ctx, "server", port, {})
     tenant = ctx.seeded.tenants[0]
     headers = {"X-Api-Key": tenant["key"]}
     base = f"http://127.0.0.1:{port}{BASE}"
@@ -325,6 +311,46 @@ def server_scenarios(ctx: Context, only: set[str]) -> list[Scenario]:
     return [
         Scenario(name, "server", url, pid, {"headers": headers, **kw}) for name, url, kw in plan
     ]
+
+
+def _threada_server(ctx: Context, name: str, port: int, extra: dict) -> harness.Server:
+    var = WORK / "var"
+    var.mkdir(exist_ok=True)
+    # The shipped defaults, except the database, a fixed page-token secret and `extra`;
+    # an empty THREADA_FRAMEWORK means the default even if the caller's shell sets one.
+    env = {
+        "THREADA_DATABASE_URL": f"sqlite:///{ctx.run_db.as_posix()}",
+        "THREADA_SECRET_KEY": SECRET,
+        "THREADA_VAR_DIR": str(var),
+        "THREADA_FRAMEWORK": "",
+        "THREADA_KEY_CACHE_SECONDS": "",
+        **extra,
+    }
+    threada = str(Path(sys.executable).with_name("threada"))
+    return harness.Server(
+        name=name,
+        cmd=[threada, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
+        port=port,
+        log_path=WORK / "logs" / f"{name}.log",
+        env=env,
+        cwd=WORK,
+        cpus=ctx.pin["server"],
+    )
+
+
+def server_async_scenarios(ctx: Context, only: set[str]) -> list[Scenario]:
+    """The same server on Connexion's AsyncApp (THREADA_FRAMEWORK=async), first page only."""
+    name = "server_async_list_first"
+    if only and name not in only:
+        return []
+    port = harness.free_port()
+    server = _threada_server(ctx, "server_async", port, {"THREADA_FRAMEWORK": "async"})
+    headers = {"X-Api-Key": ctx.seeded.tenants[0]["key"]}
+    ctx.start(server)
+    path = f"{BASE}/tickets?limit={LIMIT}"
+    ctx.startup["server_async"] = round(server.wait_ready(path, headers=headers, timeout=120), 2)
+    pid = server.proc.pid if server.proc else None
+    return [Scenario(name, "server", f"http://127.0.0.1:{port}{path}", pid, {"headers": headers})]
 
 
 def deep_token(ctx: Context, base: str, headers: dict, tenant: dict) -> str:
@@ -566,11 +592,18 @@ def _command(args) -> str:
         parts.append("BENCH_SMOKE=1")
     if args.tickets != 1_000_000 and not args.smoke:
         parts.append(f"BENCH_TICKETS={args.tickets}")
-    if args.duration != 10 and not args.smoke:
+    if args.duration != 8 and not args.smoke:
         parts.append(f"BENCH_DURATION={args.duration:g}")
     if args.connections != 32:
         parts.append(f"BENCH_CONNECTIONS={args.connections}")
     return " ".join(parts)
+
+
+def _server_framework() -> str:
+    """The framework `threada serve` uses by default (the bench clears THREADA_FRAMEWORK)."""
+    from threada.config import Settings
+
+    return getattr(Settings(), "framework", "flask")
 
 
 def _cpu_model() -> str:
