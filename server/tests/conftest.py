@@ -23,7 +23,7 @@ from threada.storage.db import Database
 
 from server.tests.apihelpers import (
     ALL_SCOPES,
-    BASE,  # noqa: E402
+    BASE,
     CheckedClient,
     SpecResponseChecker,
     Tenant,
@@ -69,7 +69,7 @@ def database_url(backend: str, tmp_path_factory: Any, pg_cluster: Any) -> str:
     return new_database_url(backend, tmp_path_factory, pg_cluster)
 
 
-def test_policy() -> OutboundPolicy:
+def outbound_policy_for_tests() -> OutboundPolicy:
     # Tests reach receivers on 127.0.0.1, so that (and only that) is allowed.
     return OutboundPolicy.allowing("127.0.0.1", connect_timeout=1.0, total_timeout=2.0)
 
@@ -81,7 +81,7 @@ def app(database_url: str, tmp_path_factory: Any) -> Any:
             "database_url": database_url,
             "var_dir": str(tmp_path_factory.mktemp("var")),
             "secret_key": "test-secret-" + uuid.uuid4().hex,
-            "outbound_policy": test_policy(),
+            "outbound_policy": outbound_policy_for_tests(),
         }
     )
 
