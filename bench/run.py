@@ -594,6 +594,8 @@ def _command(args) -> str:
         parts.append(f"BENCH_TICKETS={args.tickets}")
     if args.duration != 8 and not args.smoke:
         parts.append(f"BENCH_DURATION={args.duration:g}")
+    if args.rounds != 2 and not args.smoke:
+        parts.append(f"BENCH_ROUNDS={args.rounds}")
     if args.connections != 32:
         parts.append(f"BENCH_CONNECTIONS={args.connections}")
     return " ".join(parts)
