@@ -216,7 +216,7 @@ def error_envelope(ctx: CheckContext, response: Response, case: Case) -> bool | 
 
 @schemathesis.check
 def rate_limit_headers(ctx: CheckContext, response: Response, case: Case) -> bool | None:
-    """Answers to a request with a valid key carry X-RateLimit-* (except where the spec omits them)."""
+    """Answers to a request with a valid key carry X-RateLimit-* (where the spec documents them)."""
     key = sent_key(response)
     if key is None or _KEYRING is None or key not in _KEYRING.known:
         return None  # no key or a wrong one: the answer is a 401, which carries no quota
@@ -255,12 +255,13 @@ def sufficient(scopes: frozenset[str], alternatives: Iterable[frozenset[str]]) -
     return not alternatives or any(alt <= scopes for alt in alternatives)
 
 
-def probe_with_keys(case: Case, **call_kwargs: Any) -> list[str]:
+def probe_with_keys(case: Case, *, expect_success: bool = False, **call_kwargs: Any) -> list[str]:
     """Send `case` again with each scoped key, with no key and with a wrong key.
 
     Returns the problems found: a lacking key not answered 403 permission_denied,
     a sufficient key answered 403, a missing or wrong key not answered 401
-    authentication_failed, or any of those answers out of the envelope.
+    authentication_failed, or any of those answers out of the envelope. With
+    `expect_success` (valid data on real resources), a sufficient key must get a 2xx.
     """
     ring = keyring()
     facts = spec_facts(case)
@@ -268,24 +269,36 @@ def probe_with_keys(case: Case, **call_kwargs: Any) -> list[str]:
     op_id = case.operation.definition.raw.get("operationId")
     problems: list[str] = []
 
+    curls: dict[int, str] = {}
+
     def send(key: str | None) -> Response:
         headers = {k: v for k, v in (case.headers or {}).items() if k.lower() != "x-api-key"}
         if key is not None:
             headers[API_KEY_HEADER] = key
         probe = case.derive(headers=headers)
-        return probe.call(**call_kwargs)
+        response = probe.call(**call_kwargs)
+        curls[id(response)] = probe.as_curl_command(base_url=call_kwargs.get("base_url"))
+        return response
+
+    def describe(response: Response) -> str:
+        return f"{_describe(response)}\n  Reproduce with: {curls.get(id(response), '')}"
 
     for scopes, key in sorted(ring.scoped_keys.items(), key=lambda kv: sorted(kv[0])):
         response = send(key)
         label = "+".join(sorted(scopes))
         if sufficient(scopes, alternatives):
             if response.status_code == 403:
-                problems.append(f"key with {label} (sufficient) got 403: {_describe(response)}")
+                problems.append(f"key with {label} (sufficient) got 403: {describe(response)}")
+            elif expect_success and not 200 <= response.status_code < 300:
+                problems.append(
+                    f"key with {label} (sufficient) got {response.status_code}: "
+                    f"{describe(response)}"
+                )
         else:
             if response.status_code != 403:
                 problems.append(
                     f"key with {label} (lacks {_needs(alternatives)}) got "
-                    f"{response.status_code}, expected 403: {_describe(response)}"
+                    f"{response.status_code}, expected 403: {describe(response)}"
                 )
                 continue
             problems += [
@@ -302,7 +315,7 @@ def probe_with_keys(case: Case, **call_kwargs: Any) -> list[str]:
         response = send(key)
         if response.status_code != 401:
             problems.append(
-                f"{label}: got {response.status_code}, expected 401: {_describe(response)}"
+                f"{label}: got {response.status_code}, expected 401: {describe(response)}"
             )
             continue
         problems += [
