@@ -245,3 +245,24 @@ def test_every_operation_answers_429_when_over_the_limit(client, make_tenant, db
         assert_error(r, 429, "rate_limited")
         assert int(r.headers["retry-after"]) >= 1
         assert _counts(db, owner) == before
+
+
+def test_chunked_body_without_content_length_is_read(live_server, tenant):
+    import json as jsonlib
+
+    import httpx
+
+    payload = jsonlib.dumps(example_ticket()).encode()
+
+    def chunks():
+        yield payload[:50]
+        yield payload[50:]
+
+    with httpx.Client(base_url=live_server, timeout=30) as c:
+        r = c.post(
+            f"{BASE}/tickets",
+            content=chunks(),
+            headers=tenant.h(**{"Content-Type": "application/json"}),
+        )
+    assert r.status_code == 201, r.text
+    assert r.json()["ticket"]["summary"]["subject"] == example_ticket()["subject"]

@@ -155,16 +155,39 @@ class JSONBody2020Validator(JSONRequestBodyValidator):
     max_body_bytes = 256 * 1024
 
     async def wrap_receive(self, receive: t.Any, *, scope: t.Any) -> t.Any:
-        # Connexion reads a missing Content-Length as "no body"; say so in the envelope's terms.
         names = {name for name, _ in scope.get("headers", ())}
         length = dict(scope.get("headers", ())).get(b"content-length", b"")
         no_body = b"transfer-encoding" not in names and length.strip() in (b"", b"0")
-        if no_body and self._required:
-            raise InvalidRequest(
-                "A JSON request body is required.",
-                details=[{"field": "body", "reason": "missing or empty"}],
-            )
-        return await super().wrap_receive(receive, scope=scope)
+        if no_body:
+            if self._required:
+                raise InvalidRequest(
+                    "A JSON request body is required.",
+                    details=[{"field": "body", "reason": "missing or empty"}],
+                )
+            return await super().wrap_receive(receive, scope=scope)
+        # Connexion's own version takes a body without Content-Length (chunked) for a
+        # missing one; this reads whatever arrives. A chunked body is handed on with a
+        # Content-Length, since the WSGI side reads nothing without one.
+        messages: list = []
+
+        async def stream() -> t.AsyncGenerator[bytes, None]:
+            more_body = True
+            while more_body:
+                message = await receive()
+                messages.append(message)
+                more_body = message.get("more_body", False)
+                yield message.get("body", b"")
+
+        body = await self._parse(stream(), scope=scope)
+        if not (body is None and self._nullable):
+            self._validate(body)
+        if length.strip():
+            return self._insert_messages(receive, messages=messages), scope
+        scope = {
+            **scope,
+            "headers": [(k, v) for k, v in scope["headers"] if k != b"transfer-encoding"],
+        }
+        return self._insert_body(receive, body=body, scope=scope)
 
     async def _parse(self, stream: t.AsyncGenerator[bytes, None], scope: t.Any) -> t.Any:
         for name, value in scope.get("headers", ()):
