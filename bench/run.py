@@ -163,6 +163,12 @@ def main(argv: list[str] | None = None) -> int:
     (out_dir / "results.json").write_text(json.dumps(doc, indent=2) + "\n")
     (out_dir / "results.md").write_text(report.markdown(doc))
     report.chart(doc, out_dir / "chart.png")
+    if args.profile:
+        # The text summaries travel with the results; the flame graphs stay in bench/work/.
+        (out_dir / "profile").mkdir(exist_ok=True)
+        for summary in (WORK / "profile").glob("*.txt"):
+            if summary.stem in {r["name"] for r in results}:
+                shutil.copyfile(summary, out_dir / "profile" / summary.name)
     print()
     print(report.markdown(doc))
     log(f"wrote {out_dir}/results.json, results.md, chart.png in {meta['wall_s']:.0f} s")
