@@ -73,6 +73,16 @@ def _fmt(v, spec: str) -> str:
     return "-" if v is None else format(v, spec)
 
 
+def _load_range(doc: dict) -> str:
+    loads = [r["load_before"] for r in doc["scenarios"] if r.get("load_before") is not None]
+    if not loads:
+        return "not recorded"
+    return (
+        f"{min(loads):.1f} to {max(loads):.1f} (server and wrk account for about 2; "
+        f"the rest is other work on the machine)"
+    )
+
+
 def markdown(doc: dict) -> str:
     meta = doc["meta"]
     pin = meta["pinning"]
@@ -91,6 +101,8 @@ def markdown(doc: dict) -> str:
         f"(rounds interleave all scenarios; the machine is shared, so the 1-minute load average "
         f"before each run is in results.json). Server: `threada serve --workers 1` (uvicorn), "
         f"framework {meta.get('server_framework', 'flask')}, SQLite in WAL mode.",
+        "",
+        f"1-minute load average before the measured runs: {_load_range(doc)}.",
         "",
         "| Scenario | req/s | p50 ms | p99 ms | vs Prism | vs ceiling | each round req/s |",
         "|---|---:|---:|---:|---:|---:|---:|",
