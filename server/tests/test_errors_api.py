@@ -266,3 +266,19 @@ def test_chunked_body_without_content_length_is_read(live_server, tenant):
         )
     assert r.status_code == 201, r.text
     assert r.json()["ticket"]["summary"]["subject"] == example_ticket()["subject"]
+
+
+def test_error_outside_connexion_layers_is_a_500_envelope(app, tenant, monkeypatch):
+    from threada import middleware
+
+    class Broken:
+        def __init__(self, *args, **kwargs):
+            raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(middleware, "MutableHeaders", Broken)
+    with app.test_client(raise_server_exceptions=False) as c:
+        r = c.get(f"{BASE}/tickets", headers=tenant.h())
+    assert r.status_code == 500
+    body = r.json()
+    assert body["error"]["type"] == "internal_error" and body["error"]["code"] == 500
+    assert "secret internals" not in r.text

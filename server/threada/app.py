@@ -10,7 +10,8 @@ from urllib.parse import urlsplit
 from connexion import AsyncApp, FlaskApp
 from connexion.exceptions import ProblemException
 from connexion.jsonifier import Jsonifier
-from connexion.middleware import MiddlewarePosition
+from connexion.middleware import ConnexionMiddleware, MiddlewarePosition
+from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 from starlette.exceptions import HTTPException
@@ -85,11 +86,15 @@ def create_app(config: dict[str, t.Any] | Settings | None = None) -> FlaskApp | 
     # Compact JSON: the default pretty-prints every response.
     jsonifier = Jsonifier(json, separators=(",", ":"))
     app: t.Any
+    middlewares = [
+        EnvelopeServerErrorMiddleware if m is ServerErrorMiddleware else m
+        for m in ConnexionMiddleware.default_middlewares
+    ]
     if settings.framework == "async":
         # Same handlers (sync, run in a thread pool), no Flask and no WSGI bridge.
-        app = AsyncApp(__name__, jsonifier=jsonifier)
+        app = AsyncApp(__name__, jsonifier=jsonifier, middlewares=middlewares)
     else:
-        app = FlaskApp(__name__, jsonifier=jsonifier)
+        app = FlaskApp(__name__, jsonifier=jsonifier, middlewares=middlewares)
     app.add_api(
         document,
         base_path=base_path,
@@ -122,6 +127,13 @@ def create_app(config: dict[str, t.Any] | Settings | None = None) -> FlaskApp | 
     if isinstance(app, FlaskApp):  # kept for callers that read it from Flask's config
         app.app.config["THREADA_SERVICES"] = services
     return app
+
+
+class EnvelopeServerErrorMiddleware(ServerErrorMiddleware):
+    """The outermost catch-all (errors outside Connexion's exception layer) in the envelope."""
+
+    def __init__(self, next_app: t.Any) -> None:
+        super().__init__(next_app, handler=errors.unhandled)
 
 
 def _resolve(operation_id: str) -> t.Callable:
