@@ -25,8 +25,8 @@ from contract_tests.targets import BUNDLE, SPEC_PATH, Target, target_from_env
 # drift test, which only has to find one failure).
 MAX_EXAMPLES = int(os.environ.get("CONTRACT_MAX_EXAMPLES", "25"))
 # Stateful: scenarios (each starts from a root like createTicket) and steps per scenario.
-STATEFUL_SCENARIOS = int(os.environ.get("CONTRACT_STATEFUL_SCENARIOS", "30"))
-STATEFUL_STEPS = int(os.environ.get("CONTRACT_STATEFUL_STEPS", "8"))
+STATEFUL_SCENARIOS = int(os.environ.get("CONTRACT_STATEFUL_SCENARIOS", "40"))
+STATEFUL_STEPS = int(os.environ.get("CONTRACT_STATEFUL_STEPS", "12"))
 # A fixed seed keeps CI runs reproducible; CONTRACT_SEED=random explores new inputs.
 SEED = os.environ.get("CONTRACT_SEED", "20261125")
 
@@ -105,6 +105,11 @@ def count_case(
 ) -> None:
     test = os.environ.get("PYTEST_CURRENT_TEST", "").split("::")[-1].split("[")[0].split(" ")[0]
     CASES[(test, case.operation.label)][response.status_code] += 1
+    if os.environ.get("CONTRACT_DEBUG") and case.operation.label.endswith(
+        os.environ["CONTRACT_DEBUG"]
+    ):
+        print(f"\nDEBUG {case.operation.label} {response.status_code} {case.as_curl_command()}")
+        print(f"DEBUG   <- {response.content[:300]!r}")
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
