@@ -317,6 +317,11 @@ def _register_optional() -> None:
             raise
     else:
         main.add_command(mock_command, "mock")
+    # contract_tests is a folder of the checkout, not an installed package: make it importable
+    # when this is the editable install of a checkout (server/threada -> the repository root).
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / "contract_tests" / "cli.py").is_file() and str(checkout) not in sys.path:
+        sys.path.append(str(checkout))
     try:
         from contract_tests.cli import contract_command  # type: ignore[import-not-found]
     except ImportError as exc:
