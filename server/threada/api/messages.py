@@ -27,9 +27,7 @@ def addMessage(ticket_id: str, body: dict) -> Response:  # noqa: N802
         msg, created = tickets.add_message(
             s.db, principal=principal(), ticket_id=ticket_id, body=body
         )
-        if not created:
-            return {"message": msg}, 200, {}
-        # A message has no URL of its own in the spec: Location names its conversation.
-        return {"message": msg}, 201, {"Location": f"{s.base_path}/tickets/{ticket_id}/messages"}
+        # No Location on 201: a message has no URL of its own in the spec.
+        return {"message": msg}, 201 if created else 200, {}
 
     return idempotent(body, produce)
