@@ -79,3 +79,57 @@ def test_serve_prints_a_working_key_and_curl_line(tmp_path, workers):
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def _start(tmp_path, port, env):
+    return subprocess.Popen(
+        [str(THREADA), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def test_rate_limit_holds_across_two_server_processes(tmp_path):
+    from threada.domain import auth
+    from threada.storage.db import Database
+
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("THREADA_")}
+    env.update(THREADA_DATABASE_URL=url, THREADA_SECRET_KEY="shared")
+    db = Database(url)
+    db.upgrade()
+    tenant = auth.create_tenant(db, name="limited")
+    auth.set_rate_limit(db, tenant=tenant["tenant_id"], per_minute=20)
+    _, secret = auth.create_key(db, tenant="limited", name="k", scopes=["support.read"])
+    db.dispose()
+    ports = [_free_port(), _free_port()]
+    procs = [_start(tmp_path, p, env) for p in ports]
+    try:
+        deadline = time.monotonic() + 60
+        for port in ports:
+            while True:
+                try:
+                    httpx.get(f"http://127.0.0.1:{port}{BASE}/openapi.json", timeout=2)
+                    break
+                except httpx.TransportError:
+                    assert time.monotonic() < deadline
+                    time.sleep(0.1)
+        statuses = [
+            httpx.get(
+                f"http://127.0.0.1:{ports[i % 2]}{BASE}/tickets", headers={"X-Api-Key": secret}
+            ).status_code
+            for i in range(40)
+        ]
+    finally:
+        for proc in procs:
+            proc.send_signal(signal.SIGINT)
+        for proc in procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    assert set(statuses) <= {200, 429}
+    # Never more than the limit; at most one unspent slice (10%) per process held back.
+    assert 20 - 2 * 2 <= statuses.count(200) <= 20, statuses
