@@ -86,12 +86,7 @@ def run_action(
     done = {
         "status": "succeeded" if outcome.succeeded else "failed",
         "completed_at": max(now_ms(), row["created_at"]),
-        "result": {
-            "http_status": outcome.http_status,
-            "duration_ms": outcome.duration_ms,
-            "error": outcome.error,
-            "response_excerpt": outcome.response_excerpt,
-        },
+        "result": outcome.as_result(),
     }
     with db.write() as conn:
         repo.update_action(conn, action_id=row["action_id"], values=done)
