@@ -74,15 +74,35 @@ def run_action(
     }
     with db.write() as conn:
         repo.insert_action(conn, row=row)
-    outcome = run_custom_http(
-        base_url=base_url,
-        method=payload["method"],
-        path=payload["url"],
-        headers=payload.get("headers"),
-        body_json=payload.get("body_json"),
-        policy=policy,
-        action_id=row["action_id"],
-    )
+    try:
+        outcome = run_custom_http(
+            base_url=base_url,
+            method=payload["method"],
+            path=payload["url"],
+            headers=payload.get("headers"),
+            body_json=payload.get("body_json"),
+            policy=policy,
+            action_id=row["action_id"],
+        )
+    except Exception:
+        # Not the target's doing (the executor reports those as outcomes): a bug. The
+        # action must not stay "running" forever.
+        with db.write() as conn:
+            repo.update_action(
+                conn,
+                action_id=row["action_id"],
+                values={
+                    "status": "failed",
+                    "completed_at": now_ms(),
+                    "result": {
+                        "http_status": None,
+                        "duration_ms": 0,
+                        "error": "internal error before sending",
+                        "response_excerpt": None,
+                    },
+                },
+            )
+        raise
     done = {
         "status": "succeeded" if outcome.succeeded else "failed",
         "completed_at": max(now_ms(), row["created_at"]),
