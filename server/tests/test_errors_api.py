@@ -282,3 +282,12 @@ def test_error_outside_connexion_layers_is_a_500_envelope(app, tenant, monkeypat
     body = r.json()
     assert body["error"]["type"] == "internal_error" and body["error"]["code"] == 500
     assert "secret internals" not in r.text
+
+
+@pytest.mark.parametrize("op", sorted(set(DOMAIN_CALLS) - {"listTickets", "createTicket"}))
+def test_every_path_operation_answers_400_for_a_malformed_id(client, tenant, op):
+    _, _, method, path, body = DOMAIN_CALLS[op]
+    long_id = "t" * 65  # ids are at most 64 characters
+    r = client.request(method, BASE + path.format(tid=long_id), json=body, headers=tenant.h())
+    err = assert_error(r, 400, "invalid_request")
+    assert err["details"][0]["field"] == "path.ticket_id"
