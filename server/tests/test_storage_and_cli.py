@@ -143,3 +143,13 @@ def test_demo_setup_creates_once_and_its_key_works(fresh_url, tmp_path, monkeypa
         r = c.get(f"{BASE}/tickets?limit=25", headers={"X-Api-Key": secret})
     assert r.status_code == 200 and len(r.json()["items"]) == 1
     db.dispose()
+
+
+def test_db_upgrade_command(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    monkeypatch.setenv("THREADA_DATABASE_URL", url)
+    r = CliRunner().invoke(main, ["db", "upgrade"])
+    assert r.exit_code == 0, r.output
+    db = Database(url)
+    assert "tickets" in sa.inspect(db.engine).get_table_names()
+    db.dispose()
