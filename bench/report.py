@@ -73,14 +73,11 @@ def _fmt(v, spec: str) -> str:
     return "-" if v is None else format(v, spec)
 
 
-def _load_range(doc: dict) -> str:
-    loads = [r["load_before"] for r in doc["scenarios"] if r.get("load_before") is not None]
-    if not loads:
+def _other_range(doc: dict) -> str:
+    other = [r["other_cpu"] for r in doc["scenarios"] if r.get("other_cpu") is not None]
+    if not other:
         return "not recorded"
-    return (
-        f"{min(loads):.1f} to {max(loads):.1f} (server and wrk account for about 2; "
-        f"the rest is other work on the machine)"
-    )
+    return f"{min(other):.2f} to {max(other):.2f} cores"
 
 
 def markdown(doc: dict) -> str:
@@ -91,6 +88,8 @@ def markdown(doc: dict) -> str:
         if pin.get("server") is not None
         else "no pinning (fewer than two cores)"
     )
+    if meta.get("nice"):
+        pinning += f", both at nice {meta['nice']}"
     tenants = ", ".join(f"{t['name']} {t['tickets']:,}" for t in meta["tenants"])
     lines = [
         f"`{meta['command']}` on {meta['date']}, commit {meta['git']}: "
@@ -98,21 +97,24 @@ def markdown(doc: dict) -> str:
         f"{meta['cpus']} cores ({meta['cpu_model']}), {pinning}; "
         f"{meta['wrk']}, {meta['connections']} connections, {meta['duration_s']:g} s per scenario "
         f"after {meta['warmup_s']:g} s warm-up, best of {meta.get('rounds', 1)} round(s) "
-        f"(rounds interleave all scenarios; the machine is shared, so the 1-minute load average "
-        f"before each run is in results.json). Server: `threada serve --workers 1` (uvicorn), "
-        f"framework {meta.get('server_framework', 'flask')}, SQLite in WAL mode.",
+        f"(rounds interleave all scenarios, so a burst of other work on this shared machine "
+        f"does not hit every round of one scenario). Server: `threada serve --workers 1` "
+        f"(uvicorn), framework {meta.get('server_framework', 'flask')}, SQLite in WAL mode.",
         "",
-        f"1-minute load average before the measured runs: {_load_range(doc)}.",
+        f"Other work on the machine during the reported runs (all CPU time minus the server's "
+        f"and wrk's): {_other_range(doc)}.",
         "",
-        "| Scenario | req/s | p50 ms | p99 ms | vs Prism | vs ceiling | each round req/s |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| Scenario | req/s | p50 ms | p99 ms | vs Prism | vs ceiling | each round req/s "
+        "| other work, cores |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in doc["scenarios"]:
         bad = f" ({r['non_2xx']} non-2xx)" if r.get("non_2xx") else ""
         lines.append(
             f"| {r['label']}{bad} | {r['rps']:,.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} "
             f"| {_fmt(r['vs_prism'], '.2f')}x | {_fmt(r['vs_ceiling'], '.3f')}x "
-            f"| {' / '.join(f'{x:,.0f}' for x in r.get('rounds_rps', [r['rps']]))} |"
+            f"| {' / '.join(f'{x:,.0f}' for x in r.get('rounds_rps', [r['rps']]))} "
+            f"| {_fmt(r.get('other_cpu'), '.2f')} |"
         )
     lines += ["", "| Target | Goal | Measured | Status |", "|---|---|---:|---|"]
     for t in doc["targets"]:
