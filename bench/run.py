@@ -223,10 +223,16 @@ class Context:
             time.sleep(2)
         before = harness.cpu_times(sc.pid)
         res = harness.run_wrk(sc.url, duration=self.args.duration, **kw)
-        res["other_cpu"] = harness.other_cpu(before, harness.cpu_times(sc.pid))
+        after = harness.cpu_times(sc.pid)
+        res["other_cpu"] = harness.other_cpu(before, after)
+        # CPU per request moves far less with other work on the machine than req/s does.
+        if sc.pid and res["requests"]:
+            spent = after["server"] - before["server"]
+            res["cpu_ms_per_req"] = round(spent / res["requests"] * 1000, 3)
         log(
             f"{sc.name:<22} {res['rps']:>9,.0f} req/s  p50 {res['p50_ms']:>7.2f} ms  "
             f"p99 {res['p99_ms']:>7.2f} ms  non-2xx {res['non_2xx']}  "
+            f"CPU {res.get('cpu_ms_per_req', 0):.3f} ms/req  "
             f"other work {res['other_cpu']:.2f} cores"
         )
         if res["non_2xx"] or res["socket_errors"]:
