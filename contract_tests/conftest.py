@@ -8,6 +8,7 @@ here in one place, `schemathesis_config`.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 from collections import Counter, defaultdict
@@ -103,8 +104,64 @@ def load_schema(target: Target) -> schemathesis.BaseSchema:
         )
     schema.hooks.register_hook_with_name(no_forged_page_tokens_in_positive_cases, "map_case")
     schema.hooks.register_hook_with_name(body_json_that_parses, "map_case")
+    schema.hooks.register_hook_with_name(real_ids_in_half_the_positive_cases, "map_case")
+    schema.hooks.register_hook_with_name(idempotency_keys_per_request, "map_case")
     schema.hooks.register_hook_with_name(count_case, "after_call")
     return schema
+
+
+# Operation label -> {path parameter: id of a real resource}, made at start: each
+# operation its own ticket (and action), so one closing its ticket does not turn the
+# others' cases into 409s.
+RESOURCES: dict[str, dict[str, str]] = {}
+
+
+def real_ids_in_half_the_positive_cases(
+    context: schemathesis.HookContext, case: schemathesis.Case
+) -> schemathesis.Case:
+    """Point half the positive cases at a real ticket (and action) instead of a random id.
+
+    Random ids are almost always 404, so without this the generated bodies of
+    updateTicket, addMessage and runAction would never reach the code behind the
+    lookup. Which half is decided by the generated data itself, so a failing case
+    replays the same way. Negative cases keep their generated ids.
+    """
+    meta = case.meta
+    real = RESOURCES.get(case.operation.label, {})
+    if (
+        meta is None
+        or meta.generation.mode.name.lower() != "positive"
+        or not case.path_parameters
+        or not set(case.path_parameters) <= set(real)
+    ):
+        return case
+    seen = json.dumps([case.body, case.query, dict(case.headers or {})], default=str)
+    if hashlib.sha256(seen.encode()).digest()[0] % 2 == 0:
+        for name in case.path_parameters:
+            case.path_parameters[name] = real[name]
+    return case
+
+
+def idempotency_keys_per_request(
+    context: schemathesis.HookContext, case: schemathesis.Case
+) -> schemathesis.Case:
+    """In positive cases, bind a generated Idempotency-Key to the request it is sent with.
+
+    Generation reuses a few keys (the spec's example, "0") across different bodies,
+    which the spec documents as a 409 idempotency_conflict: a client mistake, not
+    valid data. A digest of the request is appended, so a key is reused only by
+    the same request (a replay, which must answer the first response).
+    """
+    meta = case.meta
+    headers = case.headers
+    if meta is None or meta.generation.mode.name.lower() != "positive" or not headers:
+        return case
+    for name in list(headers):
+        if name.lower() == "idempotency-key" and isinstance(headers[name], str):
+            seen = json.dumps([case.operation.label, case.path_parameters, case.body], default=str)
+            digest = hashlib.sha256(seen.encode()).hexdigest()[:16]
+            headers[name] = f"{headers[name][:200]}-{digest}"
+    return case
 
 
 def body_json_that_parses(
@@ -195,8 +252,37 @@ def session_target() -> Target:
         stack = contextlib.ExitStack()
         tgt = stack.enter_context(target_from_env())
         checks.configure(full_key=tgt.key, scoped_keys=tgt.scoped_keys)
-        _SESSION.update(target=tgt, stack=stack, schema=load_schema(tgt))
+        schema = load_schema(tgt)
+        _SESSION.update(target=tgt, stack=stack, schema=schema)
+        RESOURCES.update(make_resources(schema, tgt))
     return _SESSION["target"]
+
+
+def make_resources(schema: schemathesis.BaseSchema, target: Target) -> dict[str, dict[str, str]]:
+    """Per operation with path parameters: a ticket and an action on it, made through the API."""
+    from contract_tests.helpers import (
+        create_ticket,
+        operation_by_id,
+        operations,
+        request_example,
+        send,
+    )
+
+    out = {}
+    action_body = request_example(schema, operation_by_id(schema, "runAction"))
+    for op in operations(schema):
+        if "{" not in op.path:
+            continue
+        ticket = create_ticket(schema, target.key, validate=False)
+        resources = {"ticket_id": ticket["summary"]["ticket_id"]}
+        if "{action_id}" in op.path:
+            _, response = send(
+                schema, "runAction", target.key, path=resources, body=action_body, validate=False
+            )
+            if response.status_code == 201:
+                resources["action_id"] = response.json()["action"]["action_id"]
+        out[op.label] = resources
+    return out
 
 
 def session_schema() -> schemathesis.BaseSchema:

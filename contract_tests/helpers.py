@@ -61,10 +61,11 @@ def send(
     return case, response
 
 
-def create_ticket(schema: schemathesis.BaseSchema, key: str, **overrides: Any) -> dict:
+def create_ticket(
+    schema: schemathesis.BaseSchema, key: str, *, validate: bool = True, **overrides: Any
+) -> dict:
     body = request_example(schema, operation_by_id(schema, "createTicket"))
-    # external ids are unique per ticket only, but keep each created ticket distinct anyway
     body.update(overrides)
-    _, response = send(schema, "createTicket", key, body=body)
+    _, response = send(schema, "createTicket", key, body=body, validate=validate)
     assert response.status_code == 201, response.text
     return response.json()["ticket"]
