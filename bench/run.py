@@ -1,12 +1,13 @@
-"""`make bench`: the server, the mock, Prism and a bare Starlette ceiling, side by side.
+"""`make bench`: the server, the mock, Prism, the Connexion floor and a Starlette ceiling.
 
-    python -m bench.run [--tickets N] [--duration S] [--connections C] [--smoke]
+    python -m bench.run [--tickets N] [--duration S] [--rounds R] [--connections C] [--smoke]
 
 Every scenario is a one-thread wrk run at a fixed number of connections for a
-fixed duration, after a short warm-up; each server runs alone, pinned to one
-core, with wrk pinned to the other (see harness.pinning). Results go to
-bench/results/ (results.json, results.md, chart.png); a smoke run writes to
-bench/work/smoke/ instead, so it never replaces the committed figures.
+fixed duration (after a warm-up in the first round); every server is started
+once, pinned to one core, with wrk pinned to the other (see harness.pinning),
+and rounds cycle through all scenarios, the best round of each being reported.
+Results go to bench/results/ (results.json, results.md, chart.png); a smoke run
+writes to bench/work/smoke/ instead, so it never replaces the committed figures.
 """
 
 from __future__ import annotations
