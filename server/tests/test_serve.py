@@ -51,7 +51,7 @@ def test_serve_prints_a_working_key_and_curl_line(tmp_path, workers):
     try:
         lines = []
         deadline = time.monotonic() + 60
-        while not any(line.startswith("Try:") for line in lines):
+        while not any(line.startswith("Serving") for line in lines):
             assert time.monotonic() < deadline and proc.poll() is None, "".join(lines)
             lines.append(proc.stdout.readline())
         curl = next(line for line in lines if line.startswith("Try:")).split("Try:", 1)[1]
@@ -73,6 +73,8 @@ def test_serve_prints_a_working_key_and_curl_line(tmp_path, workers):
         assert re.match(r"^thr_live_", key)
         docs = httpx.get(f"http://127.0.0.1:{port}{BASE}/openapi.json", timeout=5)
         assert docs.status_code == 200
+        assert any(line.startswith("DEMO MODE:") for line in lines), "".join(lines)
+        _the_pages_action_example_succeeds(port, key, item["ticket_id"])
     finally:
         proc.send_signal(signal.SIGINT)
         try:
@@ -133,3 +135,28 @@ def test_rate_limit_holds_across_two_server_processes(tmp_path):
     assert set(statuses) <= {200, 429}
     # Never more than the limit; at most one unspent slice (10%) per process held back.
     assert 20 - 2 * 2 <= statuses.count(200) <= 20, statuses
+
+
+def _the_pages_action_example_succeeds(port: int, key: str, ticket_id: str) -> None:
+    """The page's third example, on a fresh `make run`: a real request to the demo receiver."""
+    payload = {
+        "type": "custom_http",
+        "method": "POST",
+        "url": "/hooks/zapier",
+        "headers": {"X-Source": "threada"},
+        "body_json": '{"event":"ticket_updated"}',
+    }
+    r = httpx.post(
+        f"http://127.0.0.1:{port}{BASE}/tickets/{ticket_id}/actions",
+        headers={"X-Api-Key": key},
+        json={"payload": payload},
+        timeout=30,
+    )
+    assert r.status_code == 201, r.text
+    action = r.json()["action"]
+    assert action["status"] == "succeeded", action
+    assert action["payload"] == payload
+    assert action["requested_by"].startswith("api_key:key_")
+    assert action["result"]["http_status"] == 200
+    assert '"path": "/hooks/zapier"' in action["result"]["response_excerpt"]
+    assert '"event": "ticket_updated"' in action["result"]["response_excerpt"]

@@ -76,15 +76,18 @@ def serve(
     db = _db()  # upgrade once here, before any worker starts
     settings.secret()  # likewise: generate the page-token secret once
     base = f"http://{host}:{port}/api/v1/public"
+    factory = "threada.app:create_app"
     if init_demo:
         secret = _ensure_demo(db, settings.var_dir)
         if secret:
             click.echo(f"Demo API key (tenant '{DEMO_TENANT}', all scopes): {secret}")
             click.echo(f"Try:  curl -s -H 'X-Api-Key: {secret}' '{base}/tickets?limit=25'")
+        if _demo_actions(db, host=host, port=port):
+            factory = "threada.demo:create_demo_app"
     click.echo(f"Serving {base}  (docs: {base}/docs/, spec: {base}/openapi.json)")
     db.dispose()
     uvicorn.run(
-        "threada.app:create_app",
+        factory,
         factory=True,
         host=host,
         port=port,
@@ -93,6 +96,30 @@ def serve(
         log_level="info",
         proxy_headers=False,
     )
+
+
+def _demo_actions(db, *, host: str, port: int) -> bool:
+    """Point the demo tenant's actions at the built-in receiver (threada.demo), on loopback only.
+
+    Only when serving on 127.0.0.1, the operator set no outbound allow-list, and the
+    demo tenant's base URL is unset or an earlier demo one. Says so loudly.
+    """
+    from threada.demo import PREFIX
+    from threada.domain import auth
+
+    if host != "127.0.0.1" or os.environ.get("THREADA_ACTIONS_ALLOW"):
+        return False
+    current = auth.get_tenant(db, DEMO_TENANT)["actions_base_url"]
+    if current and not (current.startswith("http://127.0.0.1:") and current.endswith(PREFIX)):
+        return False
+    base_url = f"http://127.0.0.1:{port}{PREFIX}"
+    auth.set_actions_base_url(db, tenant=DEMO_TENANT, base_url=base_url)
+    os.environ["THREADA_ACTIONS_ALLOW"] = "127.0.0.1"  # read by the workers' OutboundPolicy
+    click.echo(
+        f"DEMO MODE: tenant '{DEMO_TENANT}' runs actions against the built-in receiver at "
+        f"{base_url}; outbound actions may reach 127.0.0.1 in this process."
+    )
+    return True
 
 
 def _ensure_demo(db, var_dir: Path) -> str | None:
