@@ -41,32 +41,29 @@ def new_id(prefix: str) -> str:
     return f"{prefix}_{''.join(reversed(chars))}"
 
 
+_DAYS: dict[int, str] = {}  # days since the epoch -> "YYYY-MM-DDT"
+
+
 def rfc3339(ms: int | None) -> str | None:
     """Integer epoch milliseconds as RFC 3339 UTC with `Z`; milliseconds only when non-zero."""
     if ms is None:
         return None
     seconds, millis = divmod(ms, 1000)
-    # time.gmtime and %-formatting: twice as fast as datetime.strftime, and a list
-    # page renders 75 of these.
-    t = time.gmtime(seconds)
+    # The date part comes from a small per-day cache and the time of day from integer
+    # arithmetic: a list page renders 75 of these (80 us of CPU with time.gmtime, 30 now).
+    days, of_day = divmod(seconds, 86400)
+    day = _DAYS.get(days)
+    if day is None:
+        t = time.gmtime(days * 86400)
+        day = "%04d-%02d-%02dT" % (t.tm_year, t.tm_mon, t.tm_mday)  # noqa: UP031
+        if len(_DAYS) > 100_000:
+            _DAYS.clear()
+        _DAYS[days] = day
+    hours, rest = divmod(of_day, 3600)
+    minutes, secs = divmod(rest, 60)
     if millis:
-        return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (  # noqa: UP031
-            t.tm_year,
-            t.tm_mon,
-            t.tm_mday,
-            t.tm_hour,
-            t.tm_min,
-            t.tm_sec,
-            millis,
-        )
-    return "%04d-%02d-%02dT%02d:%02d:%02dZ" % (  # noqa: UP031
-        t.tm_year,
-        t.tm_mon,
-        t.tm_mday,
-        t.tm_hour,
-        t.tm_min,
-        t.tm_sec,
-    )
+        return "%s%02d:%02d:%02d.%03dZ" % (day, hours, minutes, secs, millis)  # noqa: UP031
+    return "%s%02d:%02d:%02dZ" % (day, hours, minutes, secs)  # noqa: UP031
 
 
 def parse_rfc3339(text: str) -> int:
