@@ -12,6 +12,7 @@ from connexion.exceptions import ProblemException
 from connexion.jsonifier import Jsonifier
 from connexion.middleware import ConnexionMiddleware, MiddlewarePosition
 from connexion.middleware.server_error import ServerErrorMiddleware
+from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 from starlette.exceptions import HTTPException
@@ -86,9 +87,13 @@ def create_app(config: dict[str, t.Any] | Settings | None = None) -> FlaskApp | 
     # Compact JSON: the default pretty-prints every response.
     jsonifier = Jsonifier(json, separators=(",", ":"))
     app: t.Any
+    # Connexion's SwaggerUIMiddleware is left out: with serve_spec and swagger_ui off (below;
+    # threada.docs serves both) it serves nothing, yet routes every request through a
+    # Starlette Router and Mount of its own.
     middlewares = [
         EnvelopeServerErrorMiddleware if m is ServerErrorMiddleware else m
         for m in ConnexionMiddleware.default_middlewares
+        if m is not SwaggerUIMiddleware
     ]
     if settings.framework == "async":
         # Same handlers (sync, run in a thread pool), no Flask and no WSGI bridge.

@@ -83,10 +83,12 @@ def mount_docs(
     from connexion.middleware import MiddlewarePosition
 
     # Inside Connexion's exception middleware (errors get the envelope),
-    # in front of its Swagger UI, routing and security (no key needed).
+    # in front of its Swagger UI (when the stack has one), routing and security (no key needed).
+    stack = [getattr(m, "func", m) for m in connexion_app.middleware.middlewares]
+    swagger = MiddlewarePosition.BEFORE_SWAGGER
     connexion_app.add_middleware(
         DocsMiddleware,
-        position=MiddlewarePosition.BEFORE_SWAGGER,
+        position=swagger if swagger.value in stack else MiddlewarePosition.BEFORE_ROUTING,
         base_path=base_path,
         bundle_path=bundle_path,
         node_modules=node_modules,
