@@ -233,15 +233,20 @@ def _replace_tags(conn: sa.Connection, *, ticket_id: str, tenant_id: str, tags: 
         )
 
 
+# Built once, like _FIND_KEY: get, add message and update run these on every request, and
+# building a select and its cache key costs about what SQLite takes to run it.
+_GET_TICKET = sa.select(tickets).where(
+    tickets.c.tenant_id == sa.bindparam("tenant_id"),
+    tickets.c.ticket_id == sa.bindparam("ticket_id"),
+)
+_GET_TICKET_FOR_UPDATE = _GET_TICKET.with_for_update()
+
+
 def get_ticket(
     conn: sa.Connection, *, tenant_id: str, ticket_id: str, for_update: bool = False
 ) -> Row | None:
-    stmt = sa.select(tickets).where(
-        tickets.c.tenant_id == tenant_id, tickets.c.ticket_id == ticket_id
-    )
-    if for_update:
-        stmt = stmt.with_for_update()
-    return _one(conn, stmt)
+    stmt = _GET_TICKET_FOR_UPDATE if for_update else _GET_TICKET
+    return _first(conn.execute(stmt, {"tenant_id": tenant_id, "ticket_id": ticket_id}))
 
 
 def update_ticket(conn: sa.Connection, *, tenant_id: str, ticket_id: str, values: Row) -> None:
@@ -329,16 +334,17 @@ def insert_message(conn: sa.Connection, *, row: Row) -> None:
     conn.execute(messages.insert().values(**row))
 
 
+_FIND_MESSAGE_BY_EXTERNAL_ID = sa.select(messages).where(
+    messages.c.ticket_id == sa.bindparam("ticket_id"),
+    messages.c.external_message_id == sa.bindparam("external_message_id"),
+)
+
+
 def find_message_by_external_id(
     conn: sa.Connection, *, ticket_id: str, external_message_id: str
 ) -> Row | None:
-    return _one(
-        conn,
-        sa.select(messages).where(
-            messages.c.ticket_id == ticket_id,
-            messages.c.external_message_id == external_message_id,
-        ),
-    )
+    params = {"ticket_id": ticket_id, "external_message_id": external_message_id}
+    return _first(conn.execute(_FIND_MESSAGE_BY_EXTERNAL_ID, params))
 
 
 def list_messages(
@@ -352,16 +358,18 @@ def list_messages(
     return _all(conn, stmt.order_by(m.created_at, m.message_id).limit(limit))
 
 
+_RECENT_MESSAGES = (
+    sa.select(messages)
+    .where(messages.c.ticket_id == sa.bindparam("ticket_id"))
+    .order_by(messages.c.created_at.desc(), messages.c.message_id.desc())
+    .limit(sa.bindparam("limit"))
+)
+
+
 def recent_messages(conn: sa.Connection, *, ticket_id: str, limit: int) -> list[Row]:
     """The newest `limit` messages, oldest first."""
-    m = messages.c
-    stmt = (
-        sa.select(messages)
-        .where(m.ticket_id == ticket_id)
-        .order_by(m.created_at.desc(), m.message_id.desc())
-        .limit(limit)
-    )
-    return list(reversed(_all(conn, stmt)))
+    rows = _dicts(conn.execute(_RECENT_MESSAGES, {"ticket_id": ticket_id, "limit": limit}))
+    return list(reversed(rows))
 
 
 # --- actions ---------------------------------------------------------------------------------
