@@ -663,6 +663,7 @@ def _prism_version() -> str:
 
 
 def _git_head() -> str:
+    """HEAD, marked when tracked code outside bench/ differs from it (it is measured too)."""
     out = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"],
         cwd=ROOT,
@@ -670,7 +671,14 @@ def _git_head() -> str:
         text=True,
         check=False,
     )
-    return out.stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no", "--", "server", "mock", "openapi"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return out.stdout.strip() + (" +uncommitted changes" if dirty.stdout.strip() else "")
 
 
 if __name__ == "__main__":

@@ -267,3 +267,15 @@ def _batch(n, tenant_id, now, rng, statuses, priorities, channels):
                 }
             )
     return tickets, tags, messages
+
+
+if __name__ == "__main__":
+    import argparse
+    import os
+
+    ap = argparse.ArgumentParser(description="Seed (or find cached) a benchmark database.")
+    ap.add_argument(
+        "--tickets", type=int, default=int(os.environ.get("BENCH_TICKETS") or 1_000_000)
+    )
+    done = seed(Path(__file__).resolve().parent / "work", ap.parse_args().tickets)
+    print(done.path)
