@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+from threada.ids import parse_rfc3339
+
 from server.tests.apihelpers import BASE, assert_error, count_rows
 
 
@@ -68,7 +70,8 @@ def test_list_messages_in_conversation_order_with_pages(client, tenant, create_t
             break
     assert [m["content"] for m in seen][1:] == [f"m{i}" for i in range(6)]
     assert len({m["message_id"] for m in seen}) == 7
-    keys = [(m["created_at"], m["message_id"]) for m in seen]
+    # Compare parsed times: "…:11Z" (no fraction) sorts after "…:11.5Z" as text.
+    keys = [(parse_rfc3339(m["created_at"]), m["message_id"]) for m in seen]
     assert keys == sorted(keys)
 
 
