@@ -13,8 +13,8 @@ from typing import Any
 
 from threada.domain.auth import Principal
 from threada.domain.errors import Conflict, NotFound
-from threada.domain.pagination import PageTokens
-from threada.domain.tickets import keyset_position, require_ticket
+from threada.domain.pagination import Keyset, PageTokens
+from threada.domain.tickets import require_ticket
 from threada.ids import new_id, now_ms, rfc3339
 from threada.outbound import OutboundPolicy, run_custom_http, validate_custom_http
 from threada.storage import repo
@@ -133,24 +133,15 @@ def list_actions(
     limit: int = 25,
     page_token: str | None = None,
 ) -> dict:
-    filters = {"ticket_id": ticket_id}
-    after = None
-    if page_token is not None:
-        after = keyset_position(
-            tokens.decode(
-                page_token, tenant_id=principal.tenant_id, kind="actions", filters=filters
-            )
-        )
+    keyset = Keyset(
+        tokens,
+        principal.tenant_id,
+        "actions",
+        {"ticket_id": ticket_id},
+        ("created_at", "action_id"),
+    )
+    after = keyset.after(page_token)
     with db.read() as conn:
         require_ticket(conn, principal, ticket_id)
         rows = repo.list_actions(conn, ticket_id=ticket_id, after=after, limit=limit + 1)
-    next_token = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_token = tokens.encode(
-            tenant_id=principal.tenant_id,
-            kind="actions",
-            filters=filters,
-            position=[rows[-1]["created_at"], rows[-1]["action_id"]],
-        )
-    return {"items": [action(r) for r in rows], "next_page_token": next_token}
+    return keyset.page(rows, limit, action)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -41,6 +43,49 @@ class PageTokens:
         ):
             raise _bad()
         return data["p"]
+
+
+@dataclass(frozen=True)
+class Keyset:
+    """One list's paging: its token binding and the two columns its order is keyed on.
+
+    `after(page_token)` is where the page starts (None for the first page);
+    `page(rows, limit, shape)` takes up to limit + 1 rows fetched after that
+    position and answers `{items, next_page_token}`.
+    """
+
+    tokens: PageTokens
+    tenant_id: str
+    kind: str
+    filters: Any
+    key: tuple[str, str]
+
+    def after(self, page_token: str | None) -> tuple[int, str] | None:
+        if page_token is None:
+            return None
+        position = self.tokens.decode(
+            page_token, tenant_id=self.tenant_id, kind=self.kind, filters=self.filters
+        )
+        if (
+            len(position) != 2
+            or not isinstance(position[0], int)
+            or not isinstance(position[1], str)
+        ):
+            raise _bad()
+        return position[0], position[1]
+
+    def page(self, rows: list[dict], limit: int, shape: Callable[[dict], dict]) -> dict:
+        next_token = None
+        if len(rows) > limit:
+            rows = rows[:limit]
+            last = rows[-1]
+            next_token = self.tokens.encode(
+                tenant_id=self.tenant_id,
+                kind=self.kind,
+                filters=self.filters,
+                position=[last[self.key[0]], last[self.key[1]]],
+            )
+        return {"items": [shape(r) for r in rows], "next_page_token": next_token}
 
 
 def _digest(filters: Any) -> str:

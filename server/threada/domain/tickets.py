@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from threada.domain.auth import Principal
 from threada.domain.errors import Conflict, InvalidRequest, NotFound
-from threada.domain.pagination import PageTokens
+from threada.domain.pagination import Keyset, PageTokens
 from threada.ids import new_id, now_ms, rfc3339
 from threada.storage import repo
 from threada.storage.db import Database
@@ -183,12 +183,8 @@ def list_tickets(
         "tag": tag,
         "updated_after": updated_after,
     }
-    after = None
-    if page_token is not None:
-        position = tokens.decode(
-            page_token, tenant_id=principal.tenant_id, kind="tickets", filters=filters
-        )
-        after = keyset_position(position)
+    keyset = Keyset(tokens, principal.tenant_id, "tickets", filters, ("updated_at", "ticket_id"))
+    after = keyset.after(page_token)
     with db.read(single_statement=True) as conn:
         rows = repo.list_tickets(
             conn,
@@ -201,17 +197,7 @@ def list_tickets(
             after=after,
             limit=limit + 1,
         )
-    next_token = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        last = rows[-1]
-        next_token = tokens.encode(
-            tenant_id=principal.tenant_id,
-            kind="tickets",
-            filters=filters,
-            position=[last["updated_at"], last["ticket_id"]],
-        )
-    return {"items": [summary(r) for r in rows], "next_page_token": next_token}
+    return keyset.page(rows, limit, summary)
 
 
 def list_messages(
@@ -223,27 +209,18 @@ def list_messages(
     limit: int = 25,
     page_token: str | None = None,
 ) -> dict:
-    filters = {"ticket_id": ticket_id}
-    after = None
-    if page_token is not None:
-        after = keyset_position(
-            tokens.decode(
-                page_token, tenant_id=principal.tenant_id, kind="messages", filters=filters
-            )
-        )
+    keyset = Keyset(
+        tokens,
+        principal.tenant_id,
+        "messages",
+        {"ticket_id": ticket_id},
+        ("created_at", "message_id"),
+    )
+    after = keyset.after(page_token)
     with db.read() as conn:
         require_ticket(conn, principal, ticket_id)
         rows = repo.list_messages(conn, ticket_id=ticket_id, after=after, limit=limit + 1)
-    next_token = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_token = tokens.encode(
-            tenant_id=principal.tenant_id,
-            kind="messages",
-            filters=filters,
-            position=[rows[-1]["created_at"], rows[-1]["message_id"]],
-        )
-    return {"items": [message(r) for r in rows], "next_page_token": next_token}
+    return keyset.page(rows, limit, message)
 
 
 def add_message(
@@ -318,9 +295,3 @@ def require_ticket(
 def _refuse_closed(row: dict) -> None:
     if row["status"] == "closed":
         raise Conflict(f"Ticket {row['ticket_id']} is closed and can no longer change.")
-
-
-def keyset_position(position: list) -> tuple[int, str]:
-    if len(position) != 2 or not isinstance(position[0], int) or not isinstance(position[1], str):
-        raise InvalidRequest("page_token is not valid for this request")
-    return position[0], position[1]
