@@ -1,7 +1,9 @@
 """Fixtures: the app on SQLite and on a throw-away PostgreSQL, a client, tenants with keys.
 
-Every API test runs once per backend (`backend` is a session parameter). One
-app per backend serves the whole session; tests isolate themselves by creating
+Every API test runs once per backend (`backend` is a session parameter): the
+FlaskApp on SQLite and on PostgreSQL, and the AsyncApp on SQLite (GET handlers
+on the event loop, the rest in the thread pool). One app per backend serves the
+whole session; tests isolate themselves by creating
 their own tenant (and keys) through `make_tenant`, which is also how tenant
 isolation is exercised.
 """
@@ -31,7 +33,7 @@ from server.tests.apihelpers import (
 )
 from testsupport import needs
 
-BACKENDS = ["sqlite", "postgresql"]
+BACKENDS = ["sqlite", "postgresql", "sqlite-async"]
 
 
 @pytest.fixture(scope="session")
@@ -49,7 +51,7 @@ def pg_cluster() -> Iterator[Any]:
 def new_database_url(backend: str, tmp_path_factory: Any, pg_cluster: Any) -> str:
     """A fresh, empty database on the backend."""
     n = uuid.uuid4().hex[:12]
-    if backend == "sqlite":
+    if backend.startswith("sqlite"):
         return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / f'threada{n}.db'}"
     if pg_cluster is None:
         needs(
@@ -75,9 +77,10 @@ def outbound_policy_for_tests() -> OutboundPolicy:
 
 
 @pytest.fixture(scope="session")
-def app(database_url: str, tmp_path_factory: Any) -> Any:
+def app(backend: str, database_url: str, tmp_path_factory: Any) -> Any:
     return create_app(
         {
+            "framework": "async" if backend.endswith("-async") else "flask",
             "database_url": database_url,
             "var_dir": str(tmp_path_factory.mktemp("var")),
             "secret_key": "test-secret-" + uuid.uuid4().hex,

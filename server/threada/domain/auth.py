@@ -51,7 +51,7 @@ def authenticate(db: Database, secret: str) -> Principal | None:
     if not _SECRET_RE.match(secret):
         return None
     digest = hash_secret(secret)
-    with db.read(single_statement=True) as conn:
+    with db.quick_read() as conn:
         row = repo.find_key_by_secret(conn, secret_hash=digest, now=now_ms())
     if row is None:
         return None

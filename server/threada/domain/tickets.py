@@ -185,7 +185,7 @@ def list_tickets(
     }
     keyset = Keyset(tokens, principal.tenant_id, "tickets", filters, ("updated_at", "ticket_id"))
     after = keyset.after(page_token)
-    with db.read(single_statement=True) as conn:
+    with db.quick_read() as conn:
         rows = repo.list_tickets(
             conn,
             tenant_id=principal.tenant_id,

@@ -7,10 +7,14 @@ of failing when a read transaction tries to upgrade.
 
 from __future__ import annotations
 
+import dataclasses
+import threading
+import typing as t
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import orjson
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
@@ -19,13 +23,26 @@ from sqlalchemy import event
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+@dataclasses.dataclass(frozen=True)
+class QuickReader:
+    """What a Prepared statement runs on: the dialect and a DBAPI connection."""
+
+    dialect: sa.Dialect
+    connection: t.Any
+
+
 class Database:
     """One engine per process; `read()` and `write()` hand out connections."""
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
+        self._local = threading.local()
+        self._quick: list = []  # every per-thread SQLite connection, closed by dispose()
+        self._quick_lock = threading.Lock()
         self.is_sqlite = url.startswith("sqlite")
-        kwargs: dict = {"echo": echo}
+        # orjson reads the JSON columns (a list page decodes 26 `tags` arrays: 50 us with
+        # the json module, 6 with orjson); writing stays with json, which yields str.
+        kwargs: dict = {"echo": echo, "json_deserializer": orjson.loads}
         if self.is_sqlite:
             path = sa.engine.make_url(url).database
             if path and path != ":memory:":
@@ -47,6 +64,31 @@ class Database:
             yield conn
 
     @contextmanager
+    def quick_read(self) -> Iterator[QuickReader]:
+        """A connection for one Prepared statement (storage.prepared), without SQLAlchemy's
+        Connection: checking one out and back costs about 11 us, as much as finding a key.
+
+        SQLite: one connection per thread, kept open (autocommit; a single SELECT is its own
+        snapshot). Other databases: a pool checkout, rolled back and returned afterwards.
+        """
+        if self.is_sqlite:
+            reader = getattr(self._local, "reader", None)
+            if reader is None:
+                fairy = self.engine.raw_connection()  # through the pool: the PRAGMAs apply
+                reader = QuickReader(self.engine.dialect, fairy.driver_connection)
+                fairy.detach()  # ... but owned by this thread from now on
+                self._local.reader = reader
+                with self._quick_lock:
+                    self._quick.append(fairy)
+            yield reader
+            return
+        fairy = self.engine.raw_connection()
+        try:
+            yield QuickReader(self.engine.dialect, fairy.driver_connection)
+        finally:
+            fairy.close()
+
+    @contextmanager
     def write(self) -> Iterator[sa.Connection]:
         """A transaction, committed on success, rolled back on any exception."""
         with self.engine.connect() as conn:
@@ -63,6 +105,11 @@ class Database:
             command.upgrade(cfg, "head")
 
     def dispose(self) -> None:
+        with self._quick_lock:
+            quick, self._quick = self._quick, []
+        for fairy in quick:
+            fairy.close()
+        self._local = threading.local()
         self.engine.dispose()
 
 

@@ -1,0 +1,245 @@
+"""The hot path's shortcuts answer exactly what the plain ways answer.
+
+Prepared statements against SQLAlchemy's own execution (both databases), the
+per-thread SQLite reader, the table-driven RFC 3339 formatter against
+datetime, and which thread an AsyncApp handler runs on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from threada import app as app_module
+from threada.config import Settings
+from threada.ids import rfc3339
+from threada.spec import load_spec
+from threada.storage import repo
+from threada.storage.db import Database
+from threada.storage.prepared import Prepared
+from threada.storage.tables import tickets
+
+from server.tests.conftest import new_database_url
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.integers(min_value=-(10**12), max_value=4 * 10**12))
+def test_rfc3339_matches_datetime(ms):
+    moment = EPOCH + timedelta(milliseconds=ms)
+    expected = moment.strftime("%Y-%m-%dT%H:%M:%S") + (f".{ms % 1000:03d}Z" if ms % 1000 else "Z")
+    assert rfc3339(ms) == expected
+
+
+@pytest.fixture
+def seeded(backend, tmp_path_factory, pg_cluster):
+    """A fresh database with 40 tickets in two tenants, varied statuses, channels and tags."""
+    db = Database(new_database_url(backend, tmp_path_factory, pg_cluster))
+    db.upgrade()
+    statuses = ("open", "pending", "resolved", "closed")
+    channels = ("email", "chat", "whatsapp")
+    with db.write() as conn:
+        for tenant in ("ten_a", "ten_b"):
+            repo.insert_tenant(conn, tenant_id=tenant, name=tenant, created_at=0)
+        for i in range(40):
+            repo.insert_ticket(
+                conn,
+                row={
+                    "ticket_id": f"tkt_{i:026d}",
+                    "tenant_id": "ten_b" if i % 5 == 0 else "ten_a",
+                    "subject": f"subject {i} \u00e9\u4e2d",
+                    "status": statuses[i % 4],
+                    "priority": "normal",
+                    "channel": channels[i % 3],
+                    "tags": [f"t{i % 5}", "vip"] if i % 2 else [],
+                    "contact_name": None,
+                    "contact_email": f"c{i}@example.com",
+                    "contact_phone": None,
+                    "created_at": 1_700_000_000_000 + i,
+                    "updated_at": 1_700_000_000_000 + (i * 7919) % 40,  # ties on purpose
+                    "last_message_at": None if i % 3 == 0 else 1_700_000_000_000 + i,
+                },
+            )
+    yield db
+    db.dispose()
+
+
+def _plain(conn, stmt, params):
+    keys = tuple(stmt.selected_columns.keys())
+    return [dict(zip(keys, row, strict=True)) for row in conn.execute(stmt, params)]
+
+
+LIST_CASES = [
+    {"statuses": ["open"], "channels": None, "tag": None, "after": None},
+    {
+        "statuses": ["open", "pending", "closed"],
+        "channels": ["chat", "email"],
+        "tag": None,
+        "after": None,
+    },
+    {"statuses": ["pending", "pending"], "channels": None, "tag": "vip", "after": None},
+    {
+        "statuses": ["open", "pending", "resolved"],
+        "channels": None,
+        "tag": None,
+        "after": (1_700_000_000_020, "tkt_" + "0" * 24 + "21"),
+    },
+]
+
+
+@pytest.mark.parametrize("case", LIST_CASES)
+def test_prepared_list_returns_what_sqlalchemy_returns(seeded, case):
+    """repo.list_tickets (Prepared) against the same filters through Connection.execute."""
+    t = tickets.c
+    stmt = sa.select(tickets).where(
+        t.tenant_id == "ten_a", t.status.in_(sorted(set(case["statuses"])))
+    )
+    if case["channels"]:
+        stmt = stmt.where(t.channel.in_(case["channels"]))
+    if case["tag"]:
+        stmt = stmt.where(t.tags.is_not(None))  # filtered below, portably
+    if case["after"]:
+        stmt = stmt.where(sa.tuple_(t.updated_at, t.ticket_id) < sa.tuple_(*case["after"]))
+    stmt = stmt.order_by(t.updated_at.desc(), t.ticket_id.desc())
+    with seeded.read() as conn:
+        expected = _plain(conn, stmt, {})
+    if case["tag"]:
+        expected = [r for r in expected if case["tag"] in r["tags"]]
+    expected = expected[:7]
+    assert expected, "the case should select something"
+    for reader in (seeded.quick_read, seeded.read):  # a QuickReader and a SQLAlchemy Connection
+        with reader() as conn:
+            got = repo.list_tickets(
+                conn,
+                tenant_id="ten_a",
+                statuses=case["statuses"],
+                channels=case["channels"],
+                priorities=None,
+                tag=case["tag"],
+                updated_after=None,
+                after=case["after"],
+                limit=7,
+            )
+        assert got == expected
+        assert all(isinstance(r["tags"], list) for r in got)  # the JSON column is decoded
+
+
+def test_prepared_first_and_none(seeded):
+    stmt = sa.select(tickets.c.ticket_id, tickets.c.tags).where(
+        tickets.c.ticket_id == sa.bindparam("ticket_id")
+    )
+    prepared = Prepared(stmt)
+    with seeded.quick_read() as conn:
+        assert prepared.first(conn, {"ticket_id": "tkt_" + "0" * 24 + "01"}) == {
+            "ticket_id": "tkt_" + "0" * 24 + "01",
+            "tags": ["t1", "vip"],
+        }
+        assert prepared.first(conn, {"ticket_id": "nope"}) is None
+
+
+def test_prepared_refuses_expanding_parameters(seeded):
+    stmt = sa.select(tickets.c.ticket_id).where(
+        tickets.c.status.in_(sa.bindparam("statuses", expanding=True))
+    )
+    with seeded.quick_read() as conn, pytest.raises(ValueError, match="expanding"):
+        Prepared(stmt).all(conn, {"statuses": ["open"]})
+
+
+def test_sqlite_quick_reader_is_one_connection_per_thread(tmp_path):
+    db = Database(f"sqlite:///{tmp_path / 'q.db'}")
+    db.upgrade()
+    with db.quick_read() as a, db.quick_read() as b:
+        assert a.connection is b.connection
+        assert a.connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    other = []
+
+    def in_thread():
+        with db.quick_read() as c:
+            other.append(c.connection)
+
+    thread = threading.Thread(target=in_thread)
+    thread.start()
+    thread.join()
+    assert other[0] is not a.connection
+    db.dispose()
+    with pytest.raises(Exception, match="closed"):
+        a.connection.execute("SELECT 1")
+
+
+def test_quick_reads_see_committed_writes_at_once(seeded):
+    with seeded.quick_read() as conn:
+        before = repo.find_key_by_secret(conn, secret_hash="h" * 64, now=0)
+    assert before is None
+    with seeded.write() as conn:
+        repo.insert_key(
+            conn,
+            key_id="key_1",
+            tenant_id="ten_a",
+            name="k",
+            scopes=["support.read"],
+            secret_hash="h" * 64,
+            created_at=0,
+        )
+    with seeded.quick_read() as conn:
+        found = repo.find_key_by_secret(conn, secret_hash="h" * 64, now=0)
+    assert found is not None and found["key_id"] == "key_1"
+    with seeded.write() as conn:
+        repo.revoke_key(conn, key_id="key_1", revoked_at=1)
+    with seeded.quick_read() as conn:
+        assert repo.find_key_by_secret(conn, secret_hash="h" * 64, now=0) is None
+
+
+@pytest.mark.parametrize(
+    ("framework", "url", "inline", "expect_loop"),
+    [
+        ("async", "sqlite:///x.db", None, {"listTickets": True, "createTicket": False}),
+        ("async", "postgresql+psycopg://h/db", None, {"listTickets": False}),
+        ("async", "postgresql+psycopg://h/db", True, {"listTickets": True, "runAction": False}),
+        ("async", "sqlite:///x.db", False, {"getTicket": False}),
+    ],
+)
+def test_async_handlers_run_reads_on_the_loop_and_the_rest_in_threads(
+    monkeypatch, framework, url, inline, expect_loop
+):
+    seen: dict[str, int] = {}
+
+    def recorder(name):
+        def handler(**kwargs):
+            seen[name] = threading.get_ident()
+            return kwargs
+
+        return handler
+
+    for name in expect_loop:
+        monkeypatch.setitem(app_module.HANDLERS, name, recorder(name))
+
+    class FakeDb:
+        is_sqlite = url.startswith("sqlite")
+
+    resolve = app_module._resolver(
+        load_spec(), Settings(framework=framework, inline_reads=inline), FakeDb()
+    )
+
+    async def main():
+        loop_thread = threading.get_ident()
+        for name, on_loop in expect_loop.items():
+            handler = resolve(name)
+            assert asyncio.iscoroutinefunction(handler)
+            assert await handler(a=1) == {"a": 1}
+            assert (seen[name] == loop_thread) is on_loop, name
+
+    asyncio.run(main())
+
+
+def test_flask_handlers_are_the_plain_functions():
+    class FakeDb:
+        is_sqlite = True
+
+    resolve = app_module._resolver(load_spec(), Settings(framework="flask"), FakeDb())
+    assert resolve("listTickets") is app_module.HANDLERS["listTickets"]
