@@ -42,15 +42,18 @@ def new_id(prefix: str) -> str:
 
 
 _DAYS: dict[int, str] = {}  # days since the epoch -> "YYYY-MM-DDT"
+_HOUR_MINUTE = tuple("%02d:%02d:" % divmod(m, 60) for m in range(1440))  # noqa: UP031
+_SECOND = tuple("%02d" % s for s in range(60))  # noqa: UP031
+_MILLIS = tuple(".%03dZ" % ms for ms in range(1000))  # noqa: UP031
 
 
 def rfc3339(ms: int | None) -> str | None:
     """Integer epoch milliseconds as RFC 3339 UTC with `Z`; milliseconds only when non-zero."""
     if ms is None:
         return None
+    # A list page renders 75 of these. The date comes from a small per-day cache and the time
+    # of day and milliseconds from small tables: 0.3 us each, against 1.1 with time.gmtime.
     seconds, millis = divmod(ms, 1000)
-    # The date part comes from a small per-day cache and the time of day from integer
-    # arithmetic: a list page renders 75 of these (80 us of CPU with time.gmtime, 30 now).
     days, of_day = divmod(seconds, 86400)
     day = _DAYS.get(days)
     if day is None:
@@ -59,11 +62,8 @@ def rfc3339(ms: int | None) -> str | None:
         if len(_DAYS) > 100_000:
             _DAYS.clear()
         _DAYS[days] = day
-    hours, rest = divmod(of_day, 3600)
-    minutes, secs = divmod(rest, 60)
-    if millis:
-        return "%s%02d:%02d:%02d.%03dZ" % (day, hours, minutes, secs, millis)  # noqa: UP031
-    return "%s%02d:%02d:%02dZ" % (day, hours, minutes, secs)  # noqa: UP031
+    minute, second = divmod(of_day, 60)
+    return day + _HOUR_MINUTE[minute] + _SECOND[second] + (_MILLIS[millis] if millis else "Z")
 
 
 def parse_rfc3339(text: str) -> int:

@@ -10,19 +10,43 @@ or filter set, is a 400.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from itsdangerous import BadSignature, URLSafeSerializer
+import orjson
+from itsdangerous import BadSignature, Signer, URLSafeSerializer
 
 from threada.domain.errors import InvalidRequest
 
 
+class _Signer(Signer):
+    """itsdangerous derives the signing key from the secret and salt on every sign and
+    verify: the same HMAC each time. Derive it once per secret."""
+
+    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
+        cache = self.__dict__.setdefault("_derived", {})
+        key = cache.get(secret_key)
+        if key is None:
+            key = cache[secret_key] = super().derive_key(secret_key)
+        return key
+
+
+class _Json:
+    """The payload's JSON, with orjson (itsdangerous takes any module-like dumps/loads)."""
+
+    @staticmethod
+    def dumps(obj: Any) -> str:  # str, so that tokens are str (itsdangerous checks)
+        return orjson.dumps(obj).decode()
+
+    loads = staticmethod(orjson.loads)
+
+
 class PageTokens:
     def __init__(self, secret: bytes) -> None:
-        self._serializer = URLSafeSerializer(secret, salt="threada.page-token.v1")
+        self._serializer = URLSafeSerializer(
+            secret, salt="threada.page-token.v1", serializer=_Json, signer=_Signer
+        )
 
     def encode(self, *, tenant_id: str, kind: str, filters: Any, position: list) -> str:
         return self._serializer.dumps(
@@ -89,8 +113,8 @@ class Keyset:
 
 
 def _digest(filters: Any) -> str:
-    canonical = json.dumps(filters, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()[:32]
+    canonical = orjson.dumps(filters, option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(canonical).hexdigest()[:32]
 
 
 def _bad() -> InvalidRequest:
