@@ -34,6 +34,9 @@ class Settings:
     validate_responses: bool = False
     # "flask" (Connexion FlaskApp, the default) or "async" (Connexion AsyncApp, same handlers).
     framework: str = "flask"
+    # AsyncApp only: run GET handlers on the event loop instead of the thread pool.
+    # Unset: on for SQLite (a local read is shorter than the thread hand-off), off otherwise.
+    inline_reads: bool | None = None
     redis_url: str | None = None
 
     @classmethod
