@@ -271,11 +271,10 @@ def test_chunked_body_without_content_length_is_read(live_server, tenant):
 def test_error_outside_connexion_layers_is_a_500_envelope(app, tenant, monkeypatch):
     from threada import middleware
 
-    class Broken:
-        def __init__(self, *args, **kwargs):
-            raise RuntimeError("secret internals")
+    def broken(quota):
+        raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(middleware, "MutableHeaders", Broken)
+    monkeypatch.setattr(middleware, "limit_headers", broken)
     with app.test_client(raise_server_exceptions=False) as c:
         r = c.get(f"{BASE}/tickets", headers=tenant.h())
     assert r.status_code == 500

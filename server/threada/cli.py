@@ -95,6 +95,7 @@ def serve(
         access_log=access_log,
         log_level="info",
         proxy_headers=False,
+        server_header=False,  # no "server: uvicorn": clients need not know what serves them
     )
 
 

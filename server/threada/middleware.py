@@ -12,8 +12,8 @@ from __future__ import annotations
 import itertools
 import re
 import secrets
+import typing as t
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _INCOMING_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
@@ -41,6 +41,15 @@ class RouteTable:
             if pattern.match(path):
                 return methods
         return None
+
+
+def limit_headers(quota: t.Any) -> list[tuple[bytes, bytes]]:
+    """The X-RateLimit-* headers for a quota (domain.ratelimit.Quota)."""
+    return [
+        (b"x-ratelimit-limit", b"%d" % quota.limit),
+        (b"x-ratelimit-remaining", b"%d" % quota.remaining),
+        (b"x-ratelimit-reset", b"%d" % quota.reset_seconds),
+    ]
 
 
 class RequestContextMiddleware:
@@ -80,18 +89,18 @@ class RequestContextMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers["X-Request-Id"] = rid
+                # Raw (name, value) pairs: nothing else sets these headers, so appending
+                # skips MutableHeaders' scan for an existing one on every set.
+                raw = message["headers"] = list(message.get("headers", ()))
+                raw.append((b"x-request-id", rid.encode("latin-1")))
                 status = message["status"]
                 quota = ctx.get("quota")
                 if quota is not None and status not in (401, 500):
-                    headers["X-RateLimit-Limit"] = str(quota.limit)
-                    headers["X-RateLimit-Remaining"] = str(quota.remaining)
-                    headers["X-RateLimit-Reset"] = str(quota.reset_seconds)
-                if status == 405 and "allow" not in headers:
+                    raw.extend(limit_headers(quota))
+                if status == 405 and not any(name == b"allow" for name, _ in raw):
                     allow = self.routes.allow(scope["path"])
                     if allow:
-                        headers["Allow"] = allow
+                        raw.append((b"allow", allow.encode("latin-1")))
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

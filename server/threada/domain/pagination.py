@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from itsdangerous import BadSignature, Signer, URLSafeSerializer
+from itsdangerous import BadSignature, Serializer, Signer, URLSafeSerializer
+from itsdangerous.encoding import base64_encode
 
 from threada.domain.errors import InvalidRequest
 
@@ -42,9 +43,17 @@ class _Json:
     loads = staticmethod(orjson.loads)
 
 
+class _Serializer(URLSafeSerializer):
+    """URL-safe and signed, without the zlib step: a token's payload is ~120 bytes, which
+    compression shortens by a few characters at a third of the cost of making one."""
+
+    def dump_payload(self, obj: Any) -> bytes:
+        return base64_encode(Serializer.dump_payload(self, obj))
+
+
 class PageTokens:
     def __init__(self, secret: bytes) -> None:
-        self._serializer = URLSafeSerializer(
+        self._serializer = _Serializer(
             secret, salt="threada.page-token.v1", serializer=_Json, signer=_Signer
         )
 

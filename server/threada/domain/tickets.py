@@ -34,7 +34,7 @@ def summary(row: dict) -> dict:
         "status": row["status"],
         "priority": row["priority"],
         "channel": row["channel"],
-        "tags": list(row["tags"]),
+        "tags": row["tags"],
         "created_at": rfc3339(row["created_at"]),
         "updated_at": rfc3339(row["updated_at"]),
         "last_message_at": rfc3339(row["last_message_at"]),

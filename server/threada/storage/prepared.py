@@ -66,7 +66,7 @@ class _Compiled:
 
     def rows(self, raw: list[tuple]) -> list[Row]:
         keys = self.keys
-        out = [dict(zip(keys, r, strict=True)) for r in raw]
+        out = [dict(zip(keys, r)) for r in raw]  # noqa: B905 - the cursor's rows fit the keys
         for key, proc in self.convert:
             for row in out:
                 row[key] = proc(row[key])
