@@ -54,7 +54,11 @@ class _Serializer(URLSafeSerializer):
 class PageTokens:
     def __init__(self, secret: bytes) -> None:
         self._serializer = _Serializer(
-            secret, salt="threada.page-token.v1", serializer=_Json, signer=_Signer
+            secret,
+            salt="threada.page-token.v1",
+            serializer=_Json,
+            signer=_Signer,
+            signer_kwargs={"digest_method": hashlib.sha256},  # as ARCHITECTURE.md says
         )
 
     def encode(self, *, tenant_id: str, kind: str, filters: Any, position: list) -> str:
