@@ -243,3 +243,69 @@ def test_flask_handlers_are_the_plain_functions():
 
     resolve = app_module._resolver(load_spec(), Settings(framework="flask"), FakeDb())
     assert resolve("listTickets") is app_module.HANDLERS["listTickets"]
+
+
+def _app_with_tickets(tmp_path, n, **config):
+    from threada.app import create_app
+    from threada.domain import auth
+
+    app = create_app(
+        {
+            "framework": "async",
+            "database_url": f"sqlite:///{tmp_path / 'budget.db'}",
+            "var_dir": str(tmp_path),
+            "secret_key": "budget-test-secret",
+            **config,
+        }
+    )
+    db = app.threada_services.db
+    tenant = auth.create_tenant(db, name="budget")
+    _, secret = auth.create_key(db, tenant=tenant["tenant_id"], name="k", scopes=["support.read"])
+    with db.write() as conn:
+        for i in range(n):
+            repo.insert_ticket(
+                conn,
+                row={
+                    "ticket_id": f"tkt_{i:026d}",
+                    "tenant_id": tenant["tenant_id"],
+                    "subject": f"s{i}",
+                    "status": "open",
+                    "priority": "normal",
+                    "channel": "email",
+                    "tags": ["common"] + (["rare"] if i == 7 else []),
+                    "contact_name": None,
+                    "contact_email": "a@example.com",
+                    "contact_phone": None,
+                    "created_at": i,
+                    "updated_at": i,
+                    "last_message_at": i,
+                },
+            )
+    return app, {"X-Api-Key": secret}
+
+
+@pytest.mark.parametrize(("budget_ms", "offloaded"), [(0, True), (5000, False)])
+def test_an_inline_read_past_its_budget_moves_to_a_thread(
+    tmp_path, monkeypatch, budget_ms, offloaded
+):
+    """A filter that makes SQLite walk the tenant's index is interrupted on the event loop
+    once it passes the budget, and answered from the thread pool, with the same answer."""
+    app, headers = _app_with_tickets(tmp_path, 400, inline_read_budget_ms=budget_ms)
+    calls = []
+    original = app_module.run_in_threadpool
+
+    async def counting(fn, *args, **kwargs):
+        calls.append(fn.__name__)
+        return await original(fn, *args, **kwargs)
+
+    monkeypatch.setattr(app_module, "run_in_threadpool", counting)
+    base = "/api/v1/public"
+    with app.test_client() as c:
+        r = c.get(f"{base}/tickets?tag=none-has-it&limit=5", headers=headers)
+        assert r.status_code == 200, r.text
+        assert r.json() == {"items": [], "next_page_token": None}
+        r = c.get(f"{base}/tickets?tag=rare&limit=5", headers=headers)
+        assert r.status_code == 200, r.text
+        assert [t["ticket_id"] for t in r.json()["items"]] == [f"tkt_{7:026d}"]
+    assert calls == (["listTickets", "listTickets"] if offloaded else [])
+    app.threada_services.db.dispose()

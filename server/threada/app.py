@@ -33,7 +33,7 @@ from threada.domain.ratelimit import RateLimiter
 from threada.middleware import RequestContextMiddleware, RouteTable
 from threada.outbound import OutboundPolicy
 from threada.security import make_security_handler, operation_scopes
-from threada.storage.db import Database
+from threada.storage.db import Database, interrupted_by_deadline, read_deadline
 
 log = logging.getLogger("threada")
 
@@ -204,18 +204,26 @@ def _resolver(document: dict, settings: Settings, db: Database) -> t.Callable[[s
         if settings.framework != "async":
             return handler
         if inline_reads and methods.get(operation_id) == "get":
-            return on_loop(handler)
+            return on_loop(handler, budget_seconds=settings.inline_read_budget_ms / 1000)
         return in_thread(handler)
 
     return resolve
 
 
-def on_loop(handler: t.Callable) -> t.Callable:
-    """`handler` as a coroutine function that runs it right away on the event loop."""
+def on_loop(handler: t.Callable, *, budget_seconds: float) -> t.Callable:
+    """`handler` as a coroutine function that runs it right away on the event loop; if one
+    of its SQLite statements runs past `budget_seconds`, SQLite interrupts it and the
+    handler runs again, from the start, in the thread pool (GET handlers only read)."""
 
     @functools.wraps(handler)  # Connexion reads the parameters from the signature
     async def run(*args: t.Any, **kwargs: t.Any) -> t.Any:
-        return handler(*args, **kwargs)
+        with read_deadline(budget_seconds):
+            try:
+                return handler(*args, **kwargs)
+            except Exception as exc:
+                if not interrupted_by_deadline(exc):
+                    raise
+        return await run_in_threadpool(handler, *args, **kwargs)
 
     return run
 

@@ -37,6 +37,9 @@ class Settings:
     # AsyncApp only: run GET handlers on the event loop instead of the thread pool.
     # Unset: on for SQLite (a local read is shorter than the thread hand-off), off otherwise.
     inline_reads: bool | None = None
+    # An inline read's SQLite statements get this long before they are interrupted and
+    # the request moves to the thread pool (the loop is never held longer than this).
+    inline_read_budget_ms: float = 5.0
     redis_url: str | None = None
 
     @classmethod

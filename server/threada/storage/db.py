@@ -8,10 +8,13 @@ of failing when a read transaction tries to upgrade.
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
 import threading
+import time
 import typing as t
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 import orjson
@@ -113,6 +116,38 @@ class Database:
         self.engine.dispose()
 
 
+# A read on the event loop (AsyncApp with inline reads) runs under a deadline; SQLite's
+# progress handler interrupts a statement that passes it, so one slow query (a filter
+# that matches almost nothing makes SQLite walk a tenant's whole index) cannot stall
+# every other request on the loop. The caller then reruns the read in a thread.
+_deadline: ContextVar[float | None] = ContextVar("threada_read_deadline", default=None)
+_PROGRESS_STEPS = 1000  # SQLite VM instructions between deadline checks (~10-20 us)
+
+
+@contextmanager
+def read_deadline(seconds: float) -> Iterator[None]:
+    """SQLite statements run in this block are interrupted once `seconds` have passed."""
+    token = _deadline.set(time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def interrupted_by_deadline(exc: BaseException) -> bool:
+    """Whether `exc` is SQLite's interruption of a statement that ran past read_deadline."""
+    deadline = _deadline.get()
+    if deadline is None or time.monotonic() < deadline:
+        return False
+    orig = getattr(exc, "orig", exc)  # SQLAlchemy wraps the driver's exception
+    return isinstance(orig, sqlite3.OperationalError) and "interrupt" in str(orig)
+
+
+def _past_deadline() -> int:
+    deadline = _deadline.get()
+    return 1 if deadline is not None and time.monotonic() >= deadline else 0
+
+
 def alembic_config(url: str) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
@@ -131,6 +166,7 @@ def _sqlite_setup(engine: sa.Engine) -> None:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA busy_timeout=30000")
         cur.close()
+        dbapi_conn.set_progress_handler(_past_deadline, _PROGRESS_STEPS)
 
     @event.listens_for(engine, "begin")
     def _begin(conn):  # pragma: no cover - driver hook
