@@ -4,20 +4,37 @@ from __future__ import annotations
 
 from pathlib import Path
 
+# The server's scenarios on each Connexion framework: scenario-name prefix -> (app, framework);
+# the names are bench.run.server_names(framework), e.g. server_list_first, server_async_get.
+SERVER_APPS = {"server": ("FlaskApp", "flask"), "server_async": ("AsyncApp", "async")}
+SERVER_LABELS = {
+    "list_first": "GET /tickets?limit=25 (first page)",
+    "list_deep": "GET /tickets?limit=25, page {deep_page:,} (token)",
+    "list_filtered": "GET /tickets?{filter}&limit=25",
+    "get": "GET /tickets/{{id}}",
+    "create_ticket": "POST /tickets",
+    "add_message": "POST /tickets/{{id}}/messages",
+}
 LABELS = {
-    "server_list_first": "Server GET /tickets?limit=25 (first page)",
-    "server_list_deep": "Server GET /tickets?limit=25, page {deep_page:,} (token)",
-    "server_list_filtered": "Server GET /tickets?{filter}&limit=25",
-    "server_get": "Server GET /tickets/{{id}}",
-    "server_create_ticket": "Server POST /tickets",
-    "server_add_message": "Server POST /tickets/{{id}}/messages",
-    "server_async_list_first": "Server on AsyncApp (THREADA_FRAMEWORK=async), first page",
+    **{
+        f"{prefix}_{scenario}": f"Server ({app}) {text}"
+        for prefix, (app, _) in SERVER_APPS.items()
+        for scenario, text in SERVER_LABELS.items()
+    },
     "mock_list": "Mock GET /tickets?limit=25",
     "prism_list": "Prism 5.16 GET /tickets?limit=25",
     "floor_flask": "Connexion FlaskApp, trivial handler (floor)",
     "floor_async": "Connexion AsyncApp, trivial handler (floor)",
     "ceiling": "Bare Starlette + uvicorn, fixed body",
 }
+
+
+def server_app(name: str) -> str | None:
+    """The framework ("FlaskApp", "AsyncApp") a server scenario ran on; None for the others."""
+    for prefix, (app, _) in SERVER_APPS.items():
+        if name.startswith(prefix + "_") and name[len(prefix) + 1 :] in SERVER_LABELS:
+            return app
+    return None
 
 
 def label(name: str, meta: dict) -> str:
@@ -45,23 +62,26 @@ def targets(by: dict, meta: dict) -> list[dict]:
         out.append({"target": name, "goal": goal, "value": value, "status": status})
 
     prism = by.get("prism_list", {}).get("rps")
-    first = by.get("server_list_first", {}).get("rps")
-    deep = by.get("server_list_deep", {}).get("rps")
     mock = by.get("mock_list", {}).get("rps")
-    ratio = round(first / prism, 2) if first and prism else None
-    add(
-        "server first page vs Prism",
-        ">= 1.0x Prism, one worker",
-        ratio,
-        None if ratio is None else ratio >= 1.0,
-    )
-    ratio = round(deep / first, 2) if deep and first else None
-    add(
-        f"server page {meta.get('deep_page', 10_000):,} vs first page",
-        ">= 0.80x first page",
-        ratio,
-        None if ratio is None else ratio >= 0.8,
-    )
+    for prefix, (app, _) in SERVER_APPS.items():
+        first = by.get(f"{prefix}_list_first", {}).get("rps")
+        ratio = round(first / prism, 2) if first and prism else None
+        add(
+            f"server ({app}) first page vs Prism",
+            ">= 1.0x Prism, one worker",
+            ratio,
+            None if ratio is None else ratio >= 1.0,
+        )
+    for prefix, (app, _) in SERVER_APPS.items():
+        first = by.get(f"{prefix}_list_first", {}).get("rps")
+        deep = by.get(f"{prefix}_list_deep", {}).get("rps")
+        ratio = round(deep / first, 2) if deep and first else None
+        add(
+            f"server ({app}) page {meta.get('deep_page', 10_000):,} vs first page",
+            ">= 0.80x first page",
+            ratio,
+            None if ratio is None else ratio >= 0.8,
+        )
     ratio = round(mock / prism, 2) if mock and prism else None
     add("mock vs Prism", ">= 2.0x Prism", ratio, None if ratio is None else ratio >= 2.0)
     start = meta.get("startup_s", {}).get("mock")
@@ -98,8 +118,7 @@ def markdown(doc: dict) -> str:
         f"{meta['wrk']}, {meta['connections']} connections, {meta['duration_s']:g} s per scenario "
         f"after {meta['warmup_s']:g} s warm-up, best of {meta.get('rounds', 1)} round(s) "
         f"(rounds interleave all scenarios, so a burst of other work on this shared machine "
-        f"does not hit every round of one scenario). Server: `threada serve --workers 1` "
-        f"(uvicorn), framework {meta.get('server_framework', 'flask')}, SQLite in WAL mode.",
+        f"does not hit every round of one scenario). {_servers(doc)}",
         "",
         f"Other work on the machine during the reported runs (all CPU time minus the server's "
         f"and wrk's): {_other_range(doc)}. CPU ms/req is the measured process's CPU time per "
@@ -127,22 +146,22 @@ def markdown(doc: dict) -> str:
         )
         lines.append(f"| {t['target']} | {t['goal']} | {shown} | {t['status']} |")
     by = {r["name"]: r for r in doc["scenarios"]}
-    floor = by.get("floor_flask")
-    if floor and floor.get("vs_prism") is not None:
-        line = (
-            f"Framework floor: Connexion FlaskApp with a trivial handler and no database serves "
-            f"{floor['rps']:,.0f} req/s ({floor['vs_prism']:.2f}x Prism)"
+    floors, shares = [], []
+    for prefix, (app, fw) in SERVER_APPS.items():
+        floor = by.get(f"floor_{fw}")
+        if not floor:
+            continue
+        floors.append(f"{app} {floor['rps']:,.0f} req/s ({_fmt(floor['vs_prism'], '.2f')}x Prism)")
+        # Each framework's server against its own framework's floor.
+        first = by.get(f"{prefix}_list_first")
+        if first and floor["rps"]:
+            shares.append(f"{first['rps'] / floor['rps']:.2f}x the {app} floor on {app}")
+    if floors:
+        line = "Framework floor, Connexion with a trivial handler and no database: " + ", ".join(
+            floors
         )
-        if "floor_async" in by:
-            line += (
-                f", AsyncApp {by['floor_async']['rps']:,.0f} ({by['floor_async']['vs_prism']:.2f}x)"
-            )
-        first = by.get("server_list_first")
-        if first:
-            line += (
-                f"; the server's first page is {first['rps'] / floor['rps']:.2f}x the FlaskApp "
-                f"floor"
-            )
+        if shares:
+            line += "; the server's first page is " + ", ".join(shares)
         lines += ["", line + "."]
     start = meta.get("startup_s", {})
     if start:
@@ -160,6 +179,26 @@ def markdown(doc: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _servers(doc: dict) -> str:
+    """Which frameworks the server ran on in this run (one process each, the same database)."""
+    default = doc["meta"].get("server_framework", "flask")
+    measured = {server_app(r["name"]) for r in doc["scenarios"]}
+    apps = [
+        f"{app} ({'the default' if fw == default else f'`THREADA_FRAMEWORK={fw}`'})"
+        for app, fw in SERVER_APPS.values()
+        if app in measured
+    ]
+    if not apps:
+        return "Server: not measured."
+    on = (
+        f"on both Connexion frameworks, each in its own process on the same database: "
+        f"{' and '.join(apps)}"
+        if len(apps) > 1
+        else f"on Connexion {apps[0]}"
+    )
+    return f"Server: `threada serve --workers 1` (uvicorn) {on}; SQLite in WAL mode."
+
+
 def chart(doc: dict, path: Path) -> None:
     import matplotlib
 
@@ -169,16 +208,24 @@ def chart(doc: dict, path: Path) -> None:
     rows = list(reversed(doc["scenarios"]))
     colors = {
         "server": "#3b6ea5",
+        "server_async": "#7ea6d3",
         "mock": "#4f9d69",
         "prism": "#c0504d",
         "floor": "#c9a94b",
         "ceiling": "#999999",
     }
-    fig, ax = plt.subplots(figsize=(9, 0.45 * len(rows) + 1.2), dpi=100)
+    # Wide enough that the longest label (the filtered list's) leaves the bars ~6 inches.
+    longest = max(len(r["label"]) for r in rows)
+    fig, ax = plt.subplots(figsize=(max(9, 6 + 0.07 * longest), 0.45 * len(rows) + 1.2), dpi=100)
     bars = ax.barh(
         [r["label"] for r in rows],
         [r["rps"] for r in rows],
-        color=[colors.get(r["target"], "#777") for r in rows],
+        color=[
+            colors["server_async"]
+            if server_app(r["name"]) == "AsyncApp"
+            else colors.get(r["target"], "#777")
+            for r in rows
+        ],
     )
     for bar, r in zip(bars, rows, strict=True):
         ax.text(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import json
 import os
 import platform
@@ -110,8 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         ctx = Context(args=args, pin=pin, seeded=seeded, run_db=run_db, stack=stack)
         scenarios: list[Scenario] = []
         groups = (
-            server_scenarios,
-            server_async_scenarios,
+            *(functools.partial(server_scenarios, framework=fw) for fw in FRAMEWORKS),
             mock_scenarios,
             prism_scenarios,
             floor_scenarios,
@@ -206,6 +206,7 @@ class Context:
         self.deep_page = DEEP_PAGE
         self.deep_token_how = ""
         self.prism_paths: dict[str, int] = {}
+        self.server_files: dict[str, Path] = {}
 
     def start(self, server: harness.Server) -> harness.Server:
         """Start a server that stays up (idle when not measured) until the run ends."""
@@ -231,7 +232,7 @@ class Context:
             spent = after["server"] - before["server"]
             res["cpu_ms_per_req"] = round(spent / res["requests"] * 1000, 3)
         log(
-            f"{sc.name:<22} {res['rps']:>9,.0f} req/s  p50 {res['p50_ms']:>7.2f} ms  "
+            f"{sc.name:<26} {res['rps']:>9,.0f} req/s  p50 {res['p50_ms']:>7.2f} ms  "
             f"p99 {res['p99_ms']:>7.2f} ms  non-2xx {res['non_2xx']}  "
             f"CPU {res.get('cpu_ms_per_req', 0):.3f} ms/req  "
             f"other work {res['other_cpu']:.2f} cores"
@@ -277,74 +278,113 @@ def _get_json(url: str, headers: dict) -> dict:
 
 # --- the server --------------------------------------------------------------------------------
 
+# The server on each Connexion framework it supports: scenario-name prefix, THREADA_FRAMEWORK.
+# Each is its own process on the same database copy (ctx.run_db); the scenarios are the same.
+FRAMEWORKS = {
+    "flask": ("server", {}),  # FlaskApp, the default (the bench clears THREADA_FRAMEWORK)
+    "async": ("server_async", {"THREADA_FRAMEWORK": "async"}),  # AsyncApp
+}
+SERVER_SCENARIOS = (
+    "list_first",
+    "list_deep",
+    "list_filtered",
+    "get",
+    "create_ticket",
+    "add_message",
+)
 
-def server_scenarios(ctx: Context, only: set[str]) -> list[Scenario]:
-    names = {
-        "server_list_first",
-        "server_list_deep",
-        "server_list_filtered",
-        "server_get",
-        "server_create_ticket",
-        "server_add_message",
-    }
-    if only and not (only & names):
+
+def server_names(framework: str) -> list[str]:
+    """The scenario names on `framework`: server_list_first, ..., server_async_add_message."""
+    prefix = FRAMEWORKS[framework][0]
+    return [f"{prefix}_{s}" for s in SERVER_SCENARIOS]
+
+
+def server_scenarios(ctx: Context, only: set[str], framework: str = "flask") -> list[Scenario]:
+    """`threada serve --workers 1` on `framework` ("flask" or "async") and its six scenarios.
+
+    Both frameworks' servers serve ctx.run_db, and every server is set up before the first
+    measurement, so the database checks below (the page token, the open tickets) see the seed
+    as it was. The POST scenarios' writes leave them valid for both servers and every round: a
+    new ticket or a message moves a ticket to the front of the open list, in front of the deep
+    page's keyset position, and an agent's message leaves a ticket open.
+    """
+    prefix, extra = FRAMEWORKS[framework]
+    if only and not (only & set(server_names(framework))):
         return []
     port = harness.free_port()
-    server = _threada_server(ctx, "server", port, {})
+    server = _threada_server(ctx, prefix, port, extra)
     tenant = ctx.seeded.tenants[0]
     headers = {"X-Api-Key": tenant["key"]}
     base = f"http://127.0.0.1:{port}{BASE}"
     ctx.start(server)
-    ctx.startup["server"] = round(
+    ctx.startup[prefix] = round(
         server.wait_ready(f"{BASE}/tickets?limit=1", headers=headers, timeout=120), 2
     )
-    log(f"server ready in {ctx.startup['server']:.2f} s (threada serve --workers 1, uvicorn)")
+    log(
+        f"{prefix} ready in {ctx.startup[prefix]:.2f} s "
+        f"(threada serve --workers 1, uvicorn, {framework})"
+    )
+    # Made and checked against each server: both must hand out the same tokens.
     token = deep_token(ctx, base, headers, tenant)
+    files = _server_files(ctx, tenant)
+    plan = {
+        "list_first": (f"{base}/tickets?limit={LIMIT}", {}),
+        "list_deep": (f"{base}/tickets?limit={LIMIT}&page_token={token}", {}),
+        "list_filtered": (f"{base}/tickets?{FILTER}&limit={LIMIT}", {}),
+        "get": (f"{base}/tickets", {"paths_file": files["get_paths"]}),
+        "create_ticket": (
+            f"{base}/tickets",
+            {"method": "POST", "body_file": files["ticket_body"]},
+        ),
+        "add_message": (
+            f"{base}/tickets",
+            {
+                "method": "POST",
+                "paths_file": files["message_paths"],
+                "body_file": files["message_body"],
+            },
+        ),
+    }
+    out = []
+    for s in SERVER_SCENARIOS:
+        url, kw = plan[s]
+        out.append(
+            Scenario(f"{prefix}_{s}", "server", url, _pid(server), {"headers": headers, **kw})
+        )
+    return out
+
+
+def _server_files(ctx: Context, tenant: dict) -> dict[str, Path]:
+    """Request paths and bodies for the server scenarios, written once for both frameworks."""
+    if ctx.server_files:
+        return ctx.server_files
     ids = ctx.seeded.sample_ticket_ids
-    get_paths = _lines_file("get_paths.txt", [f"{BASE}/tickets/{i}" for i in ids])
     # Closed tickets refuse new messages (409): post to open ones.
     open_ids = _column(
         ctx.run_db,
         "SELECT ticket_id FROM tickets WHERE tenant_id = ? AND status = 'open' LIMIT 1000",
         tenant["tenant_id"],
     )
-    msg_paths = _lines_file("message_paths.txt", [f"{BASE}/tickets/{i}/messages" for i in open_ids])
-    ticket_body = _file(
-        "ticket_body.json",
-        json.dumps(
-            {
-                "subject": "Bench ticket {{ID}}",
-                "channel": "email",
-                "priority": "normal",
-                "tags": ["bench"],
-                "contact": {"name": "Bench", "email": "bench@example.com"},
-                "initial_message": {"role": "user", "content": "Where is my order?"},
-            }
+    ticket_body = {
+        "subject": "Bench ticket {{ID}}",
+        "channel": "email",
+        "priority": "normal",
+        "tags": ["bench"],
+        "contact": {"name": "Bench", "email": "bench@example.com"},
+        "initial_message": {"role": "user", "content": "Where is my order?"},
+    }
+    ctx.server_files = {
+        "get_paths": _lines_file("get_paths.txt", [f"{BASE}/tickets/{i}" for i in ids]),
+        "message_paths": _lines_file(
+            "message_paths.txt", [f"{BASE}/tickets/{i}/messages" for i in open_ids]
         ),
-    )
-    message_body = _file(
-        "message_body.json", json.dumps({"role": "agent", "content": "Reply {{ID}}"})
-    )
-    plan = [
-        ("server_list_first", f"{base}/tickets?limit={LIMIT}", {}),
-        ("server_list_deep", f"{base}/tickets?limit={LIMIT}&page_token={token}", {}),
-        ("server_list_filtered", f"{base}/tickets?{FILTER}&limit={LIMIT}", {}),
-        ("server_get", f"{base}/tickets", {"paths_file": get_paths}),
-        (
-            "server_create_ticket",
-            f"{base}/tickets",
-            {"method": "POST", "body_file": ticket_body},
+        "ticket_body": _file("ticket_body.json", json.dumps(ticket_body)),
+        "message_body": _file(
+            "message_body.json", json.dumps({"role": "agent", "content": "Reply {{ID}}"})
         ),
-        (
-            "server_add_message",
-            f"{base}/tickets",
-            {"method": "POST", "paths_file": msg_paths, "body_file": message_body},
-        ),
-    ]
-    pid = server.proc.pid if server.proc else None
-    return [
-        Scenario(name, "server", url, pid, {"headers": headers, **kw}) for name, url, kw in plan
-    ]
+    }
+    return ctx.server_files
 
 
 def _threada_server(ctx: Context, name: str, port: int, extra: dict) -> harness.Server:
@@ -370,21 +410,6 @@ def _threada_server(ctx: Context, name: str, port: int, extra: dict) -> harness.
         cwd=WORK,
         cpus=ctx.pin["server"],
     )
-
-
-def server_async_scenarios(ctx: Context, only: set[str]) -> list[Scenario]:
-    """The same server on Connexion's AsyncApp (THREADA_FRAMEWORK=async), first page only."""
-    name = "server_async_list_first"
-    if only and name not in only:
-        return []
-    port = harness.free_port()
-    server = _threada_server(ctx, "server_async", port, {"THREADA_FRAMEWORK": "async"})
-    headers = {"X-Api-Key": ctx.seeded.tenants[0]["key"]}
-    ctx.start(server)
-    path = f"{BASE}/tickets?limit={LIMIT}"
-    ctx.startup["server_async"] = round(server.wait_ready(path, headers=headers, timeout=120), 2)
-    pid = server.proc.pid if server.proc else None
-    return [Scenario(name, "server", f"http://127.0.0.1:{port}{path}", pid, {"headers": headers})]
 
 
 def deep_token(ctx: Context, base: str, headers: dict, tenant: dict) -> str:

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from bench import harness, profile, report
+from bench import harness, profile, report, run
 
 WRK_OUTPUT = """Running 10s test @ http://127.0.0.1:8080/tickets
   1 threads and 32 connections
@@ -36,47 +36,101 @@ def _row(name, target, rps):
     return {"name": name, "target": target, "rps": rps, "p50_ms": 1.0, "p99_ms": 2.0}
 
 
-def test_ratios_and_targets(tmp_path):
-    meta = {
-        "deep_page": 10_000,
-        "filter": "status=open",
-        "startup_s": {"mock": 0.4},
-        "command": "make bench",
-        "date": "2026-11-25T21:00:00Z",
-        "git": "abc",
-        "tickets": 1000,
-        "tenants": [{"name": "a", "tickets": 1000}],
-        "cpus": 2,
-        "cpu_model": "x",
-        "pinning": {"server": "0", "wrk": "1"},
-        "wrk": "wrk 4, 1 thread",
-        "connections": 32,
-        "duration_s": 10,
-        "warmup_s": 2,
+META = {
+    "deep_page": 10_000,
+    "filter": "status=open",
+    "startup_s": {"mock": 0.4},
+    "command": "make bench",
+    "date": "2026-11-25T21:00:00Z",
+    "git": "abc",
+    "tickets": 1000,
+    "tenants": [{"name": "a", "tickets": 1000}],
+    "cpus": 2,
+    "cpu_model": "x",
+    "pinning": {"server": "0", "wrk": "1"},
+    "wrk": "wrk 4, 1 thread",
+    "connections": 32,
+    "duration_s": 10,
+    "warmup_s": 2,
+    "server_framework": "flask",
+}
+
+
+def test_every_server_scenario_on_both_frameworks_has_a_label():
+    flask, on_async = run.server_names("flask"), run.server_names("async")
+    assert flask == [
+        "server_list_first",
+        "server_list_deep",
+        "server_list_filtered",
+        "server_get",
+        "server_create_ticket",
+        "server_add_message",
+    ]
+    assert on_async == [name.replace("server_", "server_async_", 1) for name in flask]
+    assert {prefix: fw for prefix, (_, fw) in report.SERVER_APPS.items()} == {
+        prefix: fw for fw, (prefix, _) in run.FRAMEWORKS.items()
     }
+    for name in flask:
+        assert report.label(name, META).startswith("Server (FlaskApp) ")
+        assert report.server_app(name) == "FlaskApp"
+    for name in on_async:
+        assert report.label(name, META).startswith("Server (AsyncApp) ")
+        assert report.server_app(name) == "AsyncApp"
+    assert report.server_app("floor_async") is None
+    assert run.FRAMEWORKS["async"][1] == {"THREADA_FRAMEWORK": "async"}
+
+
+def test_bench_only_skips_a_framework_none_of_whose_scenarios_is_asked_for():
+    # No server is started (the context is never touched) when BENCH_ONLY names none.
+    assert run.server_scenarios(None, {"server_get"}, framework="async") == []
+    assert run.server_scenarios(None, {"server_async_get"}, framework="flask") == []
+
+
+def test_ratios_and_targets(tmp_path):
     doc = report.build(
-        meta,
+        META,
         [
             _row("server_list_first", "server", 1000),
             _row("server_list_deep", "server", 700),
+            _row("server_async_list_first", "server", 2500),
+            _row("server_async_list_deep", "server", 2400),
             _row("mock_list", "mock", 5000),
             _row("prism_list", "prism", 2000),
+            _row("floor_flask", "floor", 4000),
+            _row("floor_async", "floor", 5000),
             _row("ceiling", "ceiling", 10000),
         ],
     )
     by = {r["name"]: r for r in doc["scenarios"]}
     assert by["server_list_first"]["vs_prism"] == 0.5
     assert by["server_list_first"]["vs_ceiling"] == 0.1
-    status = {t["target"]: t["status"] for t in doc["targets"]}
-    assert status == {
-        "server first page vs Prism": "missed",
-        "server page 10,000 vs first page": "missed",
-        "mock vs Prism": "met",
-        "mock start (spawn to first 200)": "met",
+    assert by["server_async_list_first"]["vs_prism"] == 1.25
+    targets = {t["target"]: (t["value"], t["status"]) for t in doc["targets"]}
+    assert targets == {
+        "server (FlaskApp) first page vs Prism": (0.5, "missed"),
+        "server (AsyncApp) first page vs Prism": (1.25, "met"),
+        "server (FlaskApp) page 10,000 vs first page": (0.7, "missed"),
+        "server (AsyncApp) page 10,000 vs first page": (0.96, "met"),
+        "mock vs Prism": (2.5, "met"),
+        "mock start (spawn to first 200)": (0.4, "met"),
     }
-    assert "| Server GET /tickets?limit=25, page 10,000 (token) |" in report.markdown(doc)
+    text = report.markdown(doc)
+    assert "| Server (FlaskApp) GET /tickets?limit=25, page 10,000 (token) |" in text
+    assert "| Server (AsyncApp) GET /tickets?limit=25 (first page) |" in text
+    assert (
+        "on both Connexion frameworks, each in its own process on the same database: "
+        "FlaskApp (the default) and AsyncApp (`THREADA_FRAMEWORK=async`)" in text
+    )
+    assert "0.25x the FlaskApp floor on FlaskApp, 0.50x the AsyncApp floor on AsyncApp" in text
     report.chart(doc, tmp_path / "chart.png")
     assert (tmp_path / "chart.png").stat().st_size > 1000
+
+
+def test_report_of_one_framework():
+    doc = report.build(META, [_row("server_async_get", "server", 900)])
+    text = report.markdown(doc)
+    assert "(uvicorn) on Connexion AsyncApp (`THREADA_FRAMEWORK=async`);" in text
+    assert {t["status"] for t in doc["targets"][:4]} == {"n/a"}
 
 
 def test_profile_summary(tmp_path):
