@@ -111,7 +111,8 @@ def test_prepared_list_returns_what_sqlalchemy_returns(seeded, case):
         expected = _plain(conn, stmt, {})
     if case["tag"]:
         expected = [r for r in expected if case["tag"] in r["tags"]]
-    expected = expected[:7]
+    # A list shows summaries: the contact columns are not read.
+    expected = [{k: v for k, v in r.items() if not k.startswith("contact_")} for r in expected[:7]]
     assert expected, "the case should select something"
     for reader in (seeded.quick_read, seeded.read):  # a QuickReader and a SQLAlchemy Connection
         with reader() as conn:

@@ -273,7 +273,10 @@ def _list_tickets_stmt(
     """The list query for one combination of filters (and number of values in each IN list),
     built and compiled once, with bound parameters `status_0`, `status_1`, ..."""
     t = tickets.c
-    stmt = sa.select(tickets).where(t.tenant_id == sa.bindparam("tenant_id"))
+    # The columns of a TicketSummary (no contact: a list does not show it).
+    stmt = sa.select(*(c for c in tickets.c if not c.key.startswith("contact_"))).where(
+        t.tenant_id == sa.bindparam("tenant_id")
+    )
     for column, name, count in (
         (t.status, "status", statuses),
         (t.channel, "channel", channels),
@@ -313,7 +316,8 @@ def list_tickets(
     after: tuple[int, str] | None,
     limit: int,
 ) -> list[Row]:
-    """Activity order (updated_at desc, ticket_id desc), keyset after `after`. One statement,
+    """Ticket rows without the contact columns, in activity order (updated_at desc,
+    ticket_id desc), keyset after `after`. One statement,
     run Prepared: the first page of a list is the most frequent request there is."""
     params: dict[str, Any] = {"tenant_id": tenant_id, "limit": limit}
     counts = []
