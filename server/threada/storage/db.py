@@ -7,6 +7,7 @@ of failing when a read transaction tries to upgrade.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import sqlite3
 import threading
@@ -42,6 +43,7 @@ class Database:
         self._local = threading.local()
         self._quick: list = []  # every per-thread SQLite connection, closed by dispose()
         self._quick_lock = threading.Lock()
+        self._writer = threading.RLock()
         self.is_sqlite = url.startswith("sqlite")
         # orjson reads the JSON columns (a list page decodes 26 `tags` arrays: 50 us with
         # the json module, 6 with orjson); writing stays with json, which yields str.
@@ -93,12 +95,18 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[sa.Connection]:
-        """A transaction, committed on success, rolled back on any exception."""
-        with self.engine.connect() as conn:
-            if self.is_sqlite:
-                conn = conn.execution_options(sqlite_begin="IMMEDIATE")
-            with conn.begin():
-                yield conn
+        """A transaction, committed on success, rolled back on any exception.
+
+        On SQLite, writers in this process take turns on a lock before BEGIN IMMEDIATE:
+        SQLite has one writer at a time anyway, and its busy handler makes waiters sleep
+        in growing steps (up to 100 ms), which put p99 of POSTs at 400 ms under 32
+        concurrent clients. Other processes still queue on SQLite's own lock."""
+        with self._writer if self.is_sqlite else contextlib.nullcontext():
+            with self.engine.connect() as conn:
+                if self.is_sqlite:
+                    conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+                with conn.begin():
+                    yield conn
 
     def upgrade(self) -> None:
         """Bring the schema to the newest Alembic revision."""
