@@ -23,6 +23,7 @@ from schemathesis.core.errors import LoaderError
 
 from contract_tests import checks
 from contract_tests.targets import BUNDLE, SPEC_PATH, Target, target_from_env
+from contract_tests.workflow import current_scenario
 
 # Examples per operation for the fuzzing phase; the coverage and examples phases add
 # their own deterministic cases on top. CONTRACT_MAX_EXAMPLES tunes it (e.g. for the
@@ -127,6 +128,12 @@ def load_schema(target: Target) -> schemathesis.BaseSchema:
 RESOURCES: dict[str, dict[str, str]] = {}
 
 
+def _stateful(case: schemathesis.Case) -> bool:
+    """Whether `case` is a step of a stateful scenario (test_stateful), not a per-operation case."""
+    meta = case.meta
+    return meta is not None and meta.phase.name == "stateful"
+
+
 def real_ids_in_half_the_positive_cases(
     context: schemathesis.HookContext, case: schemathesis.Case
 ) -> schemathesis.Case:
@@ -136,11 +143,18 @@ def real_ids_in_half_the_positive_cases(
     updateTicket, addMessage and runAction would never reach the code behind the
     lookup. Which half is decided by the generated data itself, so a failing case
     replays the same way. Negative cases keep their generated ids.
+
+    Stateful steps keep theirs too: their ids come from the links (the ticket the
+    scenario created), which is what test_stateful tests. A shared ticket would also
+    carry state from earlier scenarios (closed by one, answered 409 in the next), and
+    the state machine's next steps depend on those answers: Hypothesis replays a
+    scenario's steps and fails with FlakyStrategyDefinition when they differ.
     """
     meta = case.meta
     real = RESOURCES.get(case.operation.label, {})
     if (
         meta is None
+        or _stateful(case)
         or meta.generation.mode.name.lower() != "positive"
         or not case.path_parameters
         or not set(case.path_parameters) <= set(real)
@@ -162,6 +176,12 @@ def idempotency_keys_per_request(
     which the spec documents as a 409 idempotency_conflict: a client mistake, not
     valid data. A digest of the request is appended, so a key is reused only by
     the same request (a replay, which must answer the first response).
+
+    In a stateful scenario the digest also covers the scenario: a key is reused
+    only within it. Hypothesis runs a scenario's first steps again in later
+    scenarios; with the same key, createTicket would answer the ticket the earlier
+    run made (and maybe closed), not a new one, and the steps after it would get
+    other answers (409 instead of 200) than the same steps got the first time.
     """
     meta = case.meta
     headers = case.headers
@@ -169,7 +189,10 @@ def idempotency_keys_per_request(
         return case
     for name in list(headers):
         if name.lower() == "idempotency-key" and isinstance(headers[name], str):
-            seen = json.dumps([case.operation.label, case.path_parameters, case.body], default=str)
+            request = [case.operation.label, case.path_parameters, case.body]
+            if _stateful(case):
+                request.insert(0, current_scenario())
+            seen = json.dumps(request, default=str)
             digest = hashlib.sha256(seen.encode()).hexdigest()[:16]
             headers[name] = f"{headers[name][:200]}-{digest}"
     return case

@@ -7,16 +7,37 @@ ticket id: 404s, and the links are never followed. Here every operation that
 has outgoing links and no path parameters (today: createTicket) is a root too,
 so scenarios start by creating a ticket and follow the links from it; the
 roots Schemathesis picked that need an id are dropped.
+
+Which step Hypothesis can take next depends on the answers so far (a link is
+followed only from a 201 or 200), and Hypothesis replays a scenario's first
+steps in later scenarios, expecting the same answers. So a scenario must not
+see what an earlier one left behind: every scenario gets a token of its own
+(`current_scenario`), which the Idempotency-Key hook in conftest.py puts in its
+keys, so a replayed createTicket makes a new ticket instead of answering the
+one an earlier scenario made and changed.
 """
 
 from __future__ import annotations
 
 import re
+import uuid
 
 import schemathesis
 from hypothesis.stateful import Bundle
 from schemathesis.generation.stateful.state_machine import APIStateMachine, StepInput
 from schemathesis.specs.openapi import stateful as openapi_stateful
+
+_SCENARIO = {"token": ""}
+
+
+def current_scenario() -> str:
+    """The token of the stateful scenario being run (a new one per scenario)."""
+    return _SCENARIO["token"]
+
+
+def _begin_scenario() -> None:
+    # Random, not a counter: against a live deployment, keys live 24 hours across runs.
+    _SCENARIO["token"] = uuid.uuid4().hex
 
 
 def link_roots(schema: schemathesis.BaseSchema) -> list[schemathesis.APIOperation]:
@@ -33,7 +54,13 @@ def link_roots(schema: schemathesis.BaseSchema) -> list[schemathesis.APIOperatio
 
 def contract_workflow(schema: schemathesis.BaseSchema) -> type[APIStateMachine]:
     base = schema.as_state_machine()
-    extra: dict[str, object] = {}
+
+    def setup(self: APIStateMachine) -> None:
+        # Called once per scenario, before its first step is drawn.
+        base.setup(self)
+        _begin_scenario()
+
+    extra: dict[str, object] = {"setup": setup}
     roots = link_roots(schema)
     root_labels = {op.label for op in roots}
     labels: set[str] = set()
