@@ -177,8 +177,9 @@ class FastJsonifier(Jsonifier):
     def __init__(self) -> None:
         super().__init__(json)
 
-    def dumps(self, data: t.Any, **kwargs: t.Any) -> str:
-        return orjson.dumps(data, option=orjson.OPT_APPEND_NEWLINE).decode()
+    def dumps(self, data: t.Any, **kwargs: t.Any) -> bytes:  # type: ignore[override]
+        # Bytes, which Starlette and Flask send as they are (a str is encoded again).
+        return orjson.dumps(data, option=orjson.OPT_APPEND_NEWLINE)
 
 
 def _resolver(document: dict, settings: Settings, db: Database) -> t.Callable[[str], t.Callable]:
