@@ -310,3 +310,41 @@ def test_an_inline_read_past_its_budget_moves_to_a_thread(
         assert [t["ticket_id"] for t in r.json()["items"]] == [f"tkt_{7:026d}"]
     assert calls == (["listTickets", "listTickets"] if offloaded else [])
     app.threada_services.db.dispose()
+
+
+def test_page_tokens_derive_the_signing_key_once(monkeypatch):
+    # The signer (and the key it derives from secret and salt) is built once, not per token;
+    # tokens still verify, and those of another secret still do not.
+    from itsdangerous import Signer
+    from itsdangerous import URLSafeSerializer
+    from threada.domain.errors import InvalidRequest
+    from threada.domain.pagination import PageTokens
+
+    derived = []
+    original = Signer.derive_key
+
+    def counting(self, secret_key=None):
+        derived.append(secret_key)
+        return original(self, secret_key)
+
+    monkeypatch.setattr(Signer, "derive_key", counting)
+    tokens = PageTokens(b"secret")
+    filters = {"status": ["open"]}
+    for i in range(50):
+        token = tokens.encode(tenant_id="ten_a", kind="tickets", filters=filters, position=[i, "x"])
+        assert tokens.decode(token, tenant_id="ten_a", kind="tickets", filters=filters) == [i, "x"]
+    assert len(derived) == 1
+    with pytest.raises(InvalidRequest):
+        PageTokens(b"other").decode(token, tenant_id="ten_a", kind="tickets", filters=filters)
+    # Still itsdangerous's format: its stock serializer, same settings, reads the payload.
+    import hashlib
+
+    import orjson
+
+    stock = URLSafeSerializer(
+        b"secret",
+        salt="threada.page-token.v1",
+        serializer=orjson,
+        signer_kwargs={"digest_method": hashlib.sha256},
+    )
+    assert stock.loads(token)["p"] == [49, "x"]

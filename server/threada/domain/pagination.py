@@ -16,20 +16,22 @@ from typing import Any
 
 import orjson
 from itsdangerous import BadSignature, Serializer, Signer, URLSafeSerializer
-from itsdangerous.encoding import base64_encode
+from itsdangerous.encoding import base64_encode, want_bytes
 
 from threada.domain.errors import InvalidRequest
 
 
 class _Signer(Signer):
     """itsdangerous derives the signing key from the secret and salt on every sign and
-    verify: the same HMAC each time. Derive it once per secret."""
+    verify: the same HMAC each time. Derive it once per secret (per signer, and
+    `_Serializer` keeps one signer per salt)."""
 
     def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
+        secret = self.secret_keys[-1] if secret_key is None else want_bytes(secret_key)
         cache = self.__dict__.setdefault("_derived", {})
-        key = cache.get(secret_key)
+        key = cache.get(secret)
         if key is None:
-            key = cache[secret_key] = super().derive_key(secret_key)
+            key = cache[secret] = super().derive_key(secret)
         return key
 
 
@@ -49,6 +51,16 @@ class _Serializer(URLSafeSerializer):
 
     def dump_payload(self, obj: Any) -> bytes:
         return base64_encode(Serializer.dump_payload(self, obj))
+
+    def make_signer(self, salt: str | bytes | None = None) -> Signer:
+        # itsdangerous builds a new signer for every dumps and loads, which would also throw
+        # away the signer's derived key. A signer holds only its configuration: keep one.
+        salt = self.salt if salt is None else salt
+        signers = self.__dict__.setdefault("_signers", {})
+        signer = signers.get(salt)
+        if signer is None:
+            signer = signers[salt] = super().make_signer(salt)
+        return signer
 
 
 class PageTokens:
