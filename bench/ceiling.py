@@ -4,7 +4,7 @@ The body is the spec's own `GET /tickets` example, serialized once at import,
 so the bytes on the wire match what the mock and Prism send. Nothing a Python
 ASGI service does per request can be cheaper than this on this machine.
 
-    uvicorn bench.ceiling:app --no-access-log
+    uvicorn bench.ceiling:app --no-access-log --http threada.serving:CoalescingHttpToolsProtocol
 """
 
 from __future__ import annotations

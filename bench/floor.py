@@ -7,7 +7,8 @@ as a real handler's result is). What the server spends above this figure is
 its own work; what this spends below the ceiling is Connexion's (middleware
 stack, parameter validation, and for FlaskApp the a2wsgi thread hand-off).
 
-    FLOOR_APP=flask|async uvicorn --factory bench.floor:create_app
+    FLOOR_APP=flask|async uvicorn --factory bench.floor:create_app \
+        --http threada.serving:CoalescingHttpToolsProtocol
 """
 
 from __future__ import annotations

@@ -573,6 +573,11 @@ def prism_scenarios(ctx: Context, only: set[str]) -> list[Scenario]:
     return [Scenario("prism_list", "prism", url, _pid(server), wrk={"headers": headers})]
 
 
+# The floors and the ceiling run on uvicorn the way `threada serve` runs the server (its HTTP
+# protocol, one write per response), so that each ratio compares like with like.
+SERVED_LIKE_THREADA = ("--http", "threada.serving:CoalescingHttpToolsProtocol")
+
+
 def floor_scenarios(ctx: Context, only: set[str]) -> list[Scenario]:
     """Connexion with a trivial handler (bench/floor.py), FlaskApp as the server and AsyncApp."""
     out = []
@@ -596,6 +601,7 @@ def floor_scenarios(ctx: Context, only: set[str]) -> list[Scenario]:
                 "--no-access-log",
                 "--log-level",
                 "warning",
+                *SERVED_LIKE_THREADA,
             ],
             port=port,
             log_path=WORK / "logs" / f"{name}.log",
@@ -633,6 +639,7 @@ def ceiling_scenarios(ctx: Context, only: set[str]) -> list[Scenario]:
             "--no-access-log",
             "--log-level",
             "warning",
+            *SERVED_LIKE_THREADA,
         ],
         port=port,
         log_path=WORK / "logs" / "ceiling.log",

@@ -76,14 +76,14 @@ def serve(
     db = _db()  # upgrade once here, before any worker starts
     settings.secret()  # likewise: generate the page-token secret once
     base = f"http://{host}:{port}/api/v1/public"
-    factory = "threada.app:create_app"
+    factory = "threada.serving:create_app"
     if init_demo:
         secret = _ensure_demo(db, settings.var_dir)
         if secret:
             click.echo(f"Demo API key (tenant '{DEMO_TENANT}', all scopes): {secret}")
             click.echo(f"Try:  curl -s -H 'X-Api-Key: {secret}' '{base}/tickets?limit=25'")
         if _demo_actions(db, host=host, port=port):
-            factory = "threada.demo:create_demo_app"
+            factory = "threada.serving:create_demo_app"
     click.echo(f"Serving {base}  (docs: {base}/docs/, spec: {base}/openapi.json)")
     db.dispose()
     uvicorn.run(
@@ -96,6 +96,7 @@ def serve(
         log_level="info",
         proxy_headers=False,
         server_header=False,  # no "server: uvicorn": clients need not know what serves them
+        http="threada.serving:CoalescingHttpToolsProtocol",  # one write per response
     )
 
 
