@@ -27,6 +27,8 @@ PATCHABLE = ("subject", "status", "priority", "tags")
 
 
 def summary(row: dict) -> dict:
+    updated_at, last_message_at = row["updated_at"], row["last_message_at"]
+    updated = rfc3339(updated_at)
     return {
         "ticket_id": row["ticket_id"],
         "tenant_id": row["tenant_id"],
@@ -36,8 +38,9 @@ def summary(row: dict) -> dict:
         "channel": row["channel"],
         "tags": row["tags"],
         "created_at": rfc3339(row["created_at"]),
-        "updated_at": rfc3339(row["updated_at"]),
-        "last_message_at": rfc3339(row["last_message_at"]),
+        "updated_at": updated,
+        # The same instant whenever the last change was a message: formatted once.
+        "last_message_at": updated if last_message_at == updated_at else rfc3339(last_message_at),
     }
 
 
