@@ -149,6 +149,7 @@ def test_pagination_while_inserting_returns_each_row_once(live_server, tenant):
             while True:
                 q = "?limit=4" + (f"&page_token={token}" if token else "")
                 page = c.get(f"{BASE}/tickets{q}", headers=h).json()
+                assert "items" in page, page
                 seen += [t["ticket_id"] for t in page["items"]]
                 token = page["next_page_token"]
                 if not token:

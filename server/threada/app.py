@@ -10,7 +10,6 @@ from urllib.parse import urlsplit
 
 import orjson
 from connexion import AsyncApp, FlaskApp
-from connexion.decorators.main import BaseDecorator
 from connexion.exceptions import ProblemException
 from connexion.jsonifier import Jsonifier
 from connexion.middleware import ConnexionMiddleware, MiddlewarePosition
@@ -21,7 +20,7 @@ from connexion.resolver import Resolver
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
-from threada import errors, spec
+from threada import connexion_speedups, errors, spec
 from threada.api import actions, messages, tickets
 from threada.api._common import Services
 from threada.config import Settings
@@ -68,7 +67,7 @@ def create_app(config: dict[str, t.Any] | Settings | None = None) -> FlaskApp | 
         settings = Settings.from_env(raw)
 
     spec.install_31_document_check()
-    install_decorate_once()
+    connexion_speedups.install()
     bundle = settings.spec_path or spec.DEFAULT_BUNDLE
     document = spec.load_spec(bundle)
     base_path = base_path_of(document)
@@ -136,31 +135,6 @@ def create_app(config: dict[str, t.Any] | Settings | None = None) -> FlaskApp | 
     if isinstance(app, FlaskApp):  # kept for callers that read it from Flask's config
         app.app.config["THREADA_SERVICES"] = services
     return app
-
-
-_original_decorate = BaseDecorator.decorate
-_decorated: dict[tuple, t.Callable] = {}
-
-
-def _decorate_once(self: BaseDecorator, function: t.Callable) -> t.Callable:
-    # Connexion 3.3 wraps the handler in its sync/async, parameter and response decorators
-    # on every request (FlaskOperation.fn / AsyncOperation.fn), inspecting its signature
-    # each time. The chain holds nothing of the request (each wrapper reads the request and
-    # operation from Connexion's context when called), only what is in this key, so build
-    # it once per handler.
-    key = (type(self), function, self.pythonic_params, self.jsonifier)
-    chain = _decorated.get(key)
-    if chain is None:
-        chain = _original_decorate(self, function)
-        if len(_decorated) > 10_000:  # a bound for processes that build many apps (tests)
-            _decorated.clear()
-        _decorated[key] = chain
-    return chain
-
-
-def install_decorate_once() -> None:
-    """Build Connexion's per-handler decorator chain once instead of per request. Idempotent."""
-    BaseDecorator.decorate = _decorate_once  # type: ignore[method-assign]
 
 
 class EnvelopeServerErrorMiddleware(ServerErrorMiddleware):
