@@ -315,8 +315,7 @@ def test_an_inline_read_past_its_budget_moves_to_a_thread(
 def test_page_tokens_derive_the_signing_key_once(monkeypatch):
     # The signer (and the key it derives from secret and salt) is built once, not per token;
     # tokens still verify, and those of another secret still do not.
-    from itsdangerous import Signer
-    from itsdangerous import URLSafeSerializer
+    from itsdangerous import Signer, URLSafeSerializer
     from threada.domain.errors import InvalidRequest
     from threada.domain.pagination import PageTokens
 
