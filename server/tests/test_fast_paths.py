@@ -93,9 +93,23 @@ LIST_CASES = [
 ]
 
 
+LIST_CASES += [
+    {"statuses": ["open", "pending", "resolved"], "channels": None, "tag": "t1", "after": None},
+    {
+        "statuses": ["open", "pending", "resolved", "closed"],
+        "channels": ["chat", "whatsapp"],
+        "tag": "vip",
+        "after": (1_700_000_000_030, "tkt_" + "0" * 24 + "33"),
+    },
+]
+
+
+@pytest.mark.parametrize("tag_first_max", [0, 10**6], ids=["tickets-first", "tag-first"])
 @pytest.mark.parametrize("case", LIST_CASES)
-def test_prepared_list_returns_what_sqlalchemy_returns(seeded, case):
-    """repo.list_tickets (Prepared) against the same filters through Connection.execute."""
+def test_prepared_list_returns_what_sqlalchemy_returns(seeded, case, tag_first_max, monkeypatch):
+    """repo.list_tickets (Prepared) against the same filters through Connection.execute;
+    with a tag, both ways of running the filter (repo.TAG_FIRST_MAX decides which)."""
+    monkeypatch.setattr(repo, "TAG_FIRST_MAX", tag_first_max)
     t = tickets.c
     stmt = sa.select(tickets).where(
         t.tenant_id == "ten_a", t.status.in_(sorted(set(case["statuses"])))
@@ -129,6 +143,45 @@ def test_prepared_list_returns_what_sqlalchemy_returns(seeded, case):
             )
         assert got == expected
         assert all(isinstance(r["tags"], list) for r in got)  # the JSON column is decoded
+
+
+@pytest.mark.parametrize("tag_first_max", [0, 10**6], ids=["tickets-first", "tag-first"])
+def test_a_tag_nobody_uses_lists_nothing(seeded, tag_first_max, monkeypatch):
+    monkeypatch.setattr(repo, "TAG_FIRST_MAX", tag_first_max)
+    with seeded.quick_read() as conn:
+        got = repo.list_tickets(
+            conn,
+            tenant_id="ten_a",
+            statuses=["open", "pending", "resolved", "closed"],
+            channels=None,
+            priorities=None,
+            tag="nobody-uses-this",
+            updated_after=None,
+            after=None,
+            limit=7,
+        )
+    assert got == []
+
+
+def test_a_rare_tag_is_read_from_the_tag_index_on_sqlite(tmp_path):
+    # The point of the tag-first statement: SQLite starts from (tenant_id, tag) in
+    # ticket_tags and reaches tickets by key, and cannot fall back to walking the tenant's
+    # tickets (the plan SQLite picks on its own, whatever the tag).
+    db = Database(f"sqlite:///{tmp_path / 'plan.db'}")
+    db.upgrade()
+    sql = (
+        repo._list_tickets_stmt(1, 0, 0, True, False, False, True)._compiled(db.engine.dialect).sql
+    )
+    with db.engine.connect() as conn:
+        plan = [
+            row[3]
+            for row in conn.exec_driver_sql(
+                "EXPLAIN QUERY PLAN " + sql, ("ten_a", "rare", "ten_a", "open", 26, 0)
+            )
+        ]
+    assert "ix_ticket_tags_tenant_tag" in plan[0], plan
+    assert not any("ix_tickets_" in step for step in plan), plan
+    db.dispose()
 
 
 def test_prepared_first_and_none(seeded):
@@ -272,7 +325,7 @@ def _app_with_tickets(tmp_path, n, **config):
                     "subject": f"s{i}",
                     "status": "open",
                     "priority": "normal",
-                    "channel": "email",
+                    "channel": "chat" if i == 7 else "email",
                     "tags": ["common"] + (["rare"] if i == 7 else []),
                     "contact_name": None,
                     "contact_email": "a@example.com",
@@ -302,10 +355,12 @@ def test_an_inline_read_past_its_budget_moves_to_a_thread(
     monkeypatch.setattr(app_module, "run_in_threadpool", counting)
     base = "/api/v1/public"
     with app.test_client() as c:
-        r = c.get(f"{base}/tickets?tag=none-has-it&limit=5", headers=headers)
+        # A channel no ticket has, and one only ticket 7 has: SQLite walks the tenant's
+        # open tickets for both. (A rare tag no longer does: the tag's rows are read first.)
+        r = c.get(f"{base}/tickets?channel=voice&limit=5", headers=headers)
         assert r.status_code == 200, r.text
         assert r.json() == {"items": [], "next_page_token": None}
-        r = c.get(f"{base}/tickets?tag=rare&limit=5", headers=headers)
+        r = c.get(f"{base}/tickets?channel=chat&limit=5", headers=headers)
         assert r.status_code == 200, r.text
         assert [t["ticket_id"] for t in r.json()["items"]] == [f"tkt_{7:026d}"]
     assert calls == (["listTickets", "listTickets"] if offloaded else [])

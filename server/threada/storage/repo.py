@@ -266,17 +266,59 @@ def update_ticket(conn: sa.Connection, *, tenant_id: str, ticket_id: str, values
         _replace_tags(conn, ticket_id=ticket_id, tenant_id=tenant_id, tags=values["tags"])
 
 
+# A tag filter can run two ways. Walking the tenant's tickets in list order and probing
+# ticket_tags for each stops after a page when the tag is common, but walks every ticket
+# when it is rare (~155 ms on SQLite at 700,000 tickets for a tag nobody uses, against
+# 0.01 ms the other way). Reading the tag's rows first and sorting them costs in proportion
+# to how many there are (~3 ms for 1,500). A count that stops at TAG_FIRST_MAX + 1 index
+# entries (under 0.1 ms) picks the way for each request.
+TAG_FIRST_MAX = 2000
+
+_COUNT_TAGGED = Prepared(
+    sa.select(sa.func.count().label("n")).select_from(
+        sa.select(sa.literal_column("1").label("one"))
+        .where(
+            ticket_tags.c.tenant_id == sa.bindparam("tenant_id"),
+            ticket_tags.c.tag == sa.bindparam("tag"),
+        )
+        .limit(sa.bindparam("cap"))
+        .subquery()
+    )
+)
+
+
 @functools.lru_cache(maxsize=512)
 def _list_tickets_stmt(
-    statuses: int, channels: int, priorities: int, tag: bool, updated_after: bool, after: bool
+    statuses: int,
+    channels: int,
+    priorities: int,
+    tag: bool,
+    updated_after: bool,
+    after: bool,
+    tag_first: bool = False,
 ) -> Prepared:
     """The list query for one combination of filters (and number of values in each IN list),
-    built and compiled once, with bound parameters `status_0`, `status_1`, ..."""
+    built and compiled once, with bound parameters `status_0`, `status_1`, ...
+
+    `tag_first`: read the tag's rows from ix_ticket_tags_tenant_tag and join the tickets
+    to them by key. The tickets' tenant is then compared as `tenant_id || ''`, an
+    expression no index of tickets covers, so the planner cannot go back to walking them.
+    """
     t = tickets.c
     # The columns of a TicketSummary (no contact: a list does not show it).
-    stmt = sa.select(*(c for c in tickets.c if not c.key.startswith("contact_"))).where(
-        t.tenant_id == sa.bindparam("tenant_id")
-    )
+    columns = [c for c in tickets.c if not c.key.startswith("contact_")]
+    if tag and tag_first:
+        stmt = (
+            sa.select(*columns)
+            .select_from(ticket_tags.join(tickets, t.ticket_id == ticket_tags.c.ticket_id))
+            .where(
+                ticket_tags.c.tenant_id == sa.bindparam("tenant_id"),
+                ticket_tags.c.tag == sa.bindparam("tag"),
+                t.tenant_id.concat(sa.literal_column("''")) == sa.bindparam("tenant_id"),
+            )
+        )
+    else:
+        stmt = sa.select(*columns).where(t.tenant_id == sa.bindparam("tenant_id"))
     for column, name, count in (
         (t.status, "status", statuses),
         (t.channel, "channel", channels),
@@ -284,7 +326,7 @@ def _list_tickets_stmt(
     ):
         if count:
             stmt = stmt.where(column.in_([sa.bindparam(f"{name}_{i}") for i in range(count)]))
-    if tag:
+    if tag and not tag_first:
         stmt = stmt.where(
             sa.exists().where(
                 ticket_tags.c.tenant_id == sa.bindparam("tenant_id"),
@@ -326,8 +368,13 @@ def list_tickets(
         counts.append(len(distinct))
         for i, value in enumerate(distinct):
             params[f"{name}_{i}"] = value
+    tag_first = False
     if tag is not None:
         params["tag"] = tag
+        counted = _COUNT_TAGGED.first(
+            conn, {"tenant_id": tenant_id, "tag": tag, "cap": TAG_FIRST_MAX + 1}
+        )
+        tag_first = counted is not None and counted["n"] <= TAG_FIRST_MAX
     if updated_after is not None:
         params["updated_after"] = updated_after
     if after is not None:
@@ -339,6 +386,7 @@ def list_tickets(
         tag is not None,
         updated_after is not None,
         after is not None,
+        tag_first,
     )
     return stmt.all(conn, params)
 
