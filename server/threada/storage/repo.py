@@ -359,8 +359,10 @@ def list_tickets(
     limit: int,
 ) -> list[Row]:
     """Ticket rows without the contact columns, in activity order (updated_at desc,
-    ticket_id desc), keyset after `after`. One statement,
-    run Prepared: the first page of a list is the most frequent request there is."""
+    ticket_id desc), keyset after `after`. One statement, run Prepared: the first page of
+    a list is the most frequent request there is. With a tag, a bounded count runs first
+    to choose between the two statements (TAG_FIRST_MAX); it only picks the plan, so the
+    two need not share a snapshot: both statements answer the same."""
     params: dict[str, Any] = {"tenant_id": tenant_id, "limit": limit}
     counts = []
     for name, values in (("status", statuses), ("channel", channels), ("priority", priorities)):
