@@ -46,8 +46,8 @@ def test_page_tokens_are_signed_and_bound():
 
 
 @pytest.fixture
-def fresh_url(backend, tmp_path_factory, pg_cluster):
-    return new_database_url(backend, tmp_path_factory, pg_cluster)
+def fresh_url(db_backend, tmp_path_factory, pg_cluster):
+    return new_database_url(db_backend, tmp_path_factory, pg_cluster)
 
 
 def test_migrations_create_exactly_the_tables(fresh_url):
