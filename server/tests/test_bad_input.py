@@ -21,9 +21,7 @@ def victim(db: Any) -> dict:
     import uuid
 
     row = auth.create_tenant(db, name=f"bad-input-{uuid.uuid4().hex[:8]}")
-    _, secret = auth.create_key(
-        db, tenant=row["tenant_id"], name="all", scopes=list(auth.SCOPES)
-    )
+    _, secret = auth.create_key(db, tenant=row["tenant_id"], name="all", scopes=list(auth.SCOPES))
     principal = auth.authenticate(db, secret)
     ticket = tickets.create_ticket(db, principal=principal, body=example_ticket())
     return {"tenant_id": row["tenant_id"], "key": secret, "ticket": ticket["summary"]["ticket_id"]}
@@ -39,7 +37,9 @@ def snapshot(db: Any, tenant_id: str, ticket_id: str) -> tuple:
             for table in TABLES
         )
         row = conn.execute(
-            sa.text("SELECT subject, status, priority, updated_at FROM tickets WHERE ticket_id = :i"),
+            sa.text(
+                "SELECT subject, status, priority, updated_at FROM tickets WHERE ticket_id = :i"
+            ),
             {"i": ticket_id},
         ).one()
     return counts, tuple(row)
@@ -62,7 +62,9 @@ def send(client: Any, case: Case, key: str, ticket: str) -> Any:
 def assert_envelope(response: Any, case: Case) -> None:
     status = response.status_code
     assert 400 <= status < 500, f"{case.id}: {status} {response.text[:300]}"
-    assert status in case.statuses, f"{case.id}: {status} not in {set(case.statuses)}: {response.text[:300]}"
+    assert status in case.statuses, (
+        f"{case.id}: {status} not in {set(case.statuses)}: {response.text[:300]}"
+    )
     assert response.headers["content-type"].startswith("application/json"), case.id
     err = response.json()["error"]
     assert err["code"] == status, case.id
