@@ -33,6 +33,7 @@ from threada.middleware import RequestContextMiddleware, RouteTable
 from threada.outbound import OutboundPolicy
 from threada.security import make_security_handler, operation_scopes
 from threada.storage.db import Database, interrupted_by_deadline, read_deadline
+from threada.throttle import HeaderGuard, UnauthenticatedThrottle
 
 log = logging.getLogger("threada")
 
@@ -125,6 +126,15 @@ def create_app(config: dict[str, t.Any] | Settings | None = None) -> FlaskApp | 
         routes=RouteTable(document, base_path),
         services=services,
     )
+    # Inside the request-id layer (added after it at the same position): key guessing is
+    # bounded per client address, and an undecodable Content-Type never reaches Connexion.
+    app.add_middleware(
+        UnauthenticatedThrottle,
+        position=MiddlewarePosition.BEFORE_EXCEPTION,
+        limit=settings.unauthenticated_limit,
+        trust_forwarded=settings.trust_forwarded_for,
+    )
+    app.add_middleware(HeaderGuard, position=MiddlewarePosition.BEFORE_EXCEPTION)
     _mount_docs(app, base_path=base_path, bundle=bundle)
 
     app.add_error_handler(DomainError, errors.domain_error)

@@ -41,6 +41,12 @@ class Settings:
     # the request moves to the thread pool (the loop is never held longer than this).
     inline_read_budget_ms: float = 5.0
     redis_url: str | None = None
+    # 401s one client address may get per minute before all its requests are answered 429
+    # until the minute ends; 0 turns the throttle off.
+    unauthenticated_limit: int = 60
+    # Take the client address from the right-most X-Forwarded-For entry (behind a proxy
+    # that sets it); off: the connection's peer address.
+    trust_forwarded_for: bool = False
 
     @classmethod
     def from_env(cls, overrides: dict[str, Any] | None = None) -> Settings:
