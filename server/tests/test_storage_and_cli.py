@@ -21,7 +21,10 @@ from server.tests.conftest import new_database_url
 def test_ids_and_times():
     a, b = new_id("tkt"), new_id("tkt")
     assert re.match(r"^tkt_[0-9A-HJKMNP-TV-Z]{26}$", a) and a < b
-    assert rfc3339(0) == "1970-01-01T00:00:00Z"
+    assert rfc3339(0) == "1970-01-01T00:00:00.000Z"
+    assert rfc3339(1_764_100_000_000) == "2025-11-25T19:46:40.000Z"
+    # Text order is time order, across whole seconds too.
+    assert rfc3339(1_764_100_000_000) < rfc3339(1_764_100_000_013) < rfc3339(1_764_100_001_000)
     assert rfc3339(1_764_100_000_123) == "2025-11-25T19:46:40.123Z"
     assert parse_rfc3339("2025-11-25T19:46:40.123Z") == 1_764_100_000_123
     assert parse_rfc3339("2025-11-26T01:16:40.123+05:30") == 1_764_100_000_123

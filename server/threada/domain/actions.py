@@ -14,6 +14,7 @@ from typing import Any
 from threada.domain.auth import Principal
 from threada.domain.errors import Conflict, NotFound
 from threada.domain.pagination import Keyset, PageTokens
+from threada.domain.redaction import redacted
 from threada.domain.tickets import require_ticket
 from threada.ids import new_id, now_ms, rfc3339
 from threada.outbound import OutboundPolicy, run_custom_http, validate_custom_http
@@ -29,6 +30,8 @@ NOT_CONFIGURED = (
 
 
 def action(row: dict) -> dict:
+    """The Action shape; credential header values in the payload read "[redacted]" (the
+    stored payload keeps them for the call)."""
     return {
         "action_id": row["action_id"],
         "tenant_id": row["tenant_id"],
@@ -36,7 +39,7 @@ def action(row: dict) -> dict:
         "action_type": row["action_type"],
         "status": row["status"],
         "requested_by": row["requested_by"],
-        "payload": row["payload"],
+        "payload": redacted(row["payload"]),
         "created_at": rfc3339(row["created_at"]),
         "completed_at": rfc3339(row["completed_at"]),
         "result": row["result"],
