@@ -72,3 +72,9 @@ def test_forwarded_address_is_used_only_when_trusted(tmp_path_factory: Any) -> N
             assert client.get(f"{BASE}/tickets", headers=h).status_code == 401
         h = {"X-Forwarded-For": "198.51.100.99"}
         assert client.get(f"{BASE}/tickets", headers=h).status_code == 429
+
+
+def test_non_ascii_content_type_is_415(raw_client: Any) -> None:
+    r = raw_client.get(f"{BASE}/tickets", headers=[(b"content-type", b"application/json\xe9")])
+    assert r.status_code == 415
+    assert r.json()["error"]["code"] == 415

@@ -33,7 +33,8 @@ from threada.middleware import RequestContextMiddleware, RouteTable
 from threada.outbound import OutboundPolicy
 from threada.security import make_security_handler, operation_scopes
 from threada.storage.db import Database, interrupted_by_deadline, read_deadline
-from threada.throttle import HeaderGuard, UnauthenticatedThrottle
+from threada.edge import HeaderGuard, RelativeRedirects
+from threada.throttle import UnauthenticatedThrottle
 
 log = logging.getLogger("threada")
 
@@ -104,6 +105,9 @@ def create_app(config: dict[str, t.Any] | Settings | None = None) -> FlaskApp | 
         app = AsyncApp(__name__, jsonifier=jsonifier, middlewares=middlewares)
     else:
         app = FlaskApp(__name__, jsonifier=jsonifier, middlewares=middlewares)
+        # Werkzeug would answer `//tickets` with a redirect built from the request's Host
+        # (which our error handler turned into a 308 envelope); it is a 404 as on AsyncApp.
+        app.app.url_map.merge_slashes = False
     app.add_api(
         document,
         base_path=base_path,
@@ -127,7 +131,8 @@ def create_app(config: dict[str, t.Any] | Settings | None = None) -> FlaskApp | 
         services=services,
     )
     # Inside the request-id layer (added after it at the same position): key guessing is
-    # bounded per client address, and an undecodable Content-Type never reaches Connexion.
+    # bounded per client address, an undecodable Content-Type never reaches Connexion, and
+    # redirects never carry the request's Host (threada.throttle, threada.edge).
     app.add_middleware(
         UnauthenticatedThrottle,
         position=MiddlewarePosition.BEFORE_EXCEPTION,
@@ -135,6 +140,11 @@ def create_app(config: dict[str, t.Any] | Settings | None = None) -> FlaskApp | 
         trust_forwarded=settings.trust_forwarded_for,
     )
     app.add_middleware(HeaderGuard, position=MiddlewarePosition.BEFORE_EXCEPTION)
+    app.add_middleware(
+        RelativeRedirects,
+        position=MiddlewarePosition.BEFORE_EXCEPTION,
+        public_url=settings.public_url,
+    )
     _mount_docs(app, base_path=base_path, bundle=bundle)
 
     app.add_error_handler(DomainError, errors.domain_error)

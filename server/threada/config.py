@@ -47,6 +47,8 @@ class Settings:
     # Take the client address from the right-most X-Forwarded-For entry (behind a proxy
     # that sets it); off: the connection's peer address.
     trust_forwarded_for: bool = False
+    # Scheme and host for redirect Locations (`https://api.example.com`); unset: relative.
+    public_url: str | None = None
 
     @classmethod
     def from_env(cls, overrides: dict[str, Any] | None = None) -> Settings:

@@ -1,4 +1,4 @@
-"""Two pure-ASGI checks in front of the API that need no key and no database.
+"""Unauthenticated throttling, a pure-ASGI layer in front of the API (no key, no database).
 
 `UnauthenticatedThrottle` bounds key guessing: it counts the 401 answers each client
 address gets (read from the response status on the way out) in a fixed one-minute window,
@@ -8,9 +8,6 @@ reaches the app. The client address is the connection's peer, or, with `trust_fo
 on (only behind a proxy that sets it), the right-most `X-Forwarded-For` entry: the one
 the proxy itself appended, which a client cannot forge. Counters live in the process
 (each worker counts on its own), bounded in number.
-
-`HeaderGuard` answers `415` to a `Content-Type` that is not printable ASCII (Connexion
-decodes it as UTF-8 wherever it looks at it, and a byte it cannot decode was a 500).
 """
 
 from __future__ import annotations
@@ -27,7 +24,7 @@ from threada.errors import envelope
 _MAX_ADDRESSES = 100_000
 
 
-async def _answer(
+async def answer(
     send: Send, status: int, message: str, headers: list[tuple[bytes, bytes]] | None = None
 ) -> None:
     body = json.dumps(envelope(status, message), separators=(",", ":")).encode()
@@ -85,7 +82,7 @@ class UnauthenticatedThrottle:
             del self._failures[address]
         if entry is not None and entry[1] >= self.limit:
             retry = max(1, math.ceil(entry[0] + self.window - now))
-            await _answer(
+            await answer(
                 send,
                 429,
                 f"Too many requests without a valid API key from this address. "
@@ -124,22 +121,3 @@ class UnauthenticatedThrottle:
                 : _MAX_ADDRESSES // 2
             ]:
                 del self._failures[address]
-
-
-class HeaderGuard:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            for name, value in scope["headers"]:
-                if name == b"content-type" and not _printable_ascii(value):
-                    await _answer(
-                        send, 415, "The Content-Type header must be ASCII: send application/json."
-                    )
-                    return
-        await self.app(scope, receive, send)
-
-
-def _printable_ascii(value: bytes) -> bool:
-    return all(0x20 <= b < 0x7F or b == 0x09 for b in value)
