@@ -29,11 +29,11 @@ from threada.domain.errors import DomainError
 from threada.domain.idempotency import Idempotency
 from threada.domain.pagination import PageTokens
 from threada.domain.ratelimit import RateLimiter
+from threada.edge import HeaderGuard, RelativeRedirects
 from threada.middleware import RequestContextMiddleware, RouteTable
 from threada.outbound import OutboundPolicy
 from threada.security import make_security_handler, operation_scopes
 from threada.storage.db import Database, interrupted_by_deadline, read_deadline
-from threada.edge import HeaderGuard, RelativeRedirects
 from threada.throttle import UnauthenticatedThrottle
 
 log = logging.getLogger("threada")
