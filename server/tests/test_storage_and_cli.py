@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -156,3 +157,35 @@ def test_db_upgrade_command(tmp_path, monkeypatch):
     db = Database(url)
     assert "tickets" in sa.inspect(db.engine).get_table_names()
     db.dispose()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://0177.0.0.1",
+        "http://2130706433",
+        "http://127.1",
+        "http://0x7f.0.0.1",
+        "http://0x7f000001:8080/base",
+        "http://127.0.0.1:9000",
+        "http://localhost:9000",
+        "http://[::1]/",
+        "http://[::ffff:127.0.0.1]/",
+        "http://169.254.169.254/",
+        "http://10.1.2.3/",
+    ],
+)
+def test_admin_refuses_base_urls_every_call_would_refuse(url, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+    from threada.cli import main
+
+    monkeypatch.setenv("THREADA_DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
+    monkeypatch.setenv("THREADA_VAR_DIR", str(tmp_path))
+    monkeypatch.delenv("THREADA_ACTIONS_ALLOW", raising=False)
+    runner = CliRunner()
+    assert runner.invoke(main, ["admin", "tenants", "create", "acme"]).exit_code == 0
+    r = runner.invoke(main, ["admin", "tenants", "set", "acme", "--actions-base-url", url])
+    assert r.exit_code != 0, r.output
+    assert "Traceback" not in r.output
+    listed = runner.invoke(main, ["admin", "tenants", "list", "--json"]).output
+    assert json.loads(listed)[0]["actions_base_url"] is None

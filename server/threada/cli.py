@@ -253,6 +253,8 @@ def tenants_set(
 
     db = _db()
     row = auth.get_tenant(db, tenant)
+    if actions_base_url is not None and not clear_actions_base_url:
+        _refuse_unreachable(actions_base_url)
     if actions_base_url is not None or clear_actions_base_url:
         row = auth.set_actions_base_url(
             db, tenant=tenant, base_url=None if clear_actions_base_url else actions_base_url
@@ -260,6 +262,25 @@ def tenants_set(
     if rate_limit is not None:
         row = auth.set_rate_limit(db, tenant=tenant, per_minute=rate_limit)
     click.echo(_tenant_line(row))
+
+
+def _refuse_unreachable(url: str) -> None:
+    """Refuse a base URL every action would fail on: the call's own checks (the URL rules,
+    then resolving and vetting the addresses against THREADA_ACTIONS_* policy)."""
+    from threada.outbound import OutboundPolicy, validate_base_url
+    from threada.outbound.transport import reachability_problem
+
+    try:
+        base = validate_base_url(url)
+        policy = OutboundPolicy.from_env()
+    except (DomainError, ValueError) as exc:
+        raise click.ClickException(getattr(exc, "message", str(exc))) from None
+    problem = reachability_problem(base, policy)
+    if problem:
+        raise click.ClickException(
+            f"actions_base_url {base}: {problem}; every action would fail "
+            "(THREADA_ACTIONS_ALLOW lists hosts and networks that may be reached)"
+        )
 
 
 @admin.group()

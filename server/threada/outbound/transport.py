@@ -187,3 +187,21 @@ def guarded_transport(policy: OutboundPolicy, deadline: float) -> httpx.HTTPTran
         network_backend=GuardedBackend(policy, deadline),
     )
     return transport
+
+
+def reachability_problem(base_url: str, policy: OutboundPolicy, timeout: float = 3.0) -> str | None:
+    """Why a call to (validated) `base_url` would be refused, by exactly the check a call
+    makes before it connects (resolve once, vet every address), or None when it would
+    be let through. A name that does not resolve here is not judged (the call resolves
+    it again where and when it runs)."""
+    parts = httpx.URL(base_url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    backend = GuardedBackend(policy, time.monotonic() + timeout)
+    host = parts.host if ":" not in parts.host else f"[{parts.host}]"
+    try:
+        backend.vetted_addresses(host, port, timeout)
+    except BlockedByPolicy as exc:
+        return f"blocked by policy: {exc}"
+    except (ResolutionFailed, httpcore.ConnectTimeout):
+        return None
+    return None
