@@ -104,7 +104,9 @@ def _demo_actions(db, *, host: str, port: int) -> bool:
     """Point the demo tenant's actions at the built-in receiver (threada.demo), on loopback only.
 
     Only when serving on 127.0.0.1, the operator set no outbound allow-list, and the
-    demo tenant's base URL is unset or an earlier demo one. Says so loudly.
+    demo tenant's base URL is unset or an earlier demo one. The demo tenant alone may then
+    reach 127.0.0.1 on this server's port (THREADA_ACTIONS_TENANT_TARGETS, read by the
+    workers' OutboundPolicy); every other tenant keeps the full guard. Says so loudly.
     """
     from threada.demo import PREFIX
     from threada.domain import auth
@@ -115,11 +117,12 @@ def _demo_actions(db, *, host: str, port: int) -> bool:
     if current and not (current.startswith("http://127.0.0.1:") and current.endswith(PREFIX)):
         return False
     base_url = f"http://127.0.0.1:{port}{PREFIX}"
-    auth.set_actions_base_url(db, tenant=DEMO_TENANT, base_url=base_url)
-    os.environ["THREADA_ACTIONS_ALLOW"] = "127.0.0.1"  # read by the workers' OutboundPolicy
+    tenant = auth.set_actions_base_url(db, tenant=DEMO_TENANT, base_url=base_url)
+    os.environ["THREADA_ACTIONS_TENANT_TARGETS"] = f"{tenant['tenant_id']} 127.0.0.1:{port}"
     click.echo(
         f"DEMO MODE: tenant '{DEMO_TENANT}' runs actions against the built-in receiver at "
-        f"{base_url}; outbound actions may reach 127.0.0.1 in this process."
+        f"{base_url}; that tenant alone may reach 127.0.0.1:{port}, every other tenant "
+        "keeps the full outbound guard."
     )
     return True
 

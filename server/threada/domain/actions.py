@@ -84,7 +84,7 @@ def run_action(
             path=payload["url"],
             headers=payload.get("headers"),
             body_json=payload.get("body_json"),
-            policy=policy,
+            policy=policy.for_tenant(principal.tenant_id),
             action_id=row["action_id"],
         )
     except Exception:

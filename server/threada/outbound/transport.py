@@ -124,6 +124,8 @@ class GuardedBackend(httpcore.NetworkBackend):
         if not addresses:
             raise ResolutionFailed(f"could not resolve host {host}")
         for address in addresses:
+            if self._policy.allows_target(address, port):
+                continue
             reason = self._policy.blocked_reason(address, host_allowed=host_allowed)
             if reason is not None:
                 raise BlockedByPolicy(reason)
