@@ -76,7 +76,7 @@ def create_app(config: dict[str, t.Any] | Settings | None = None) -> FlaskApp | 
 
     db: Database = extra.get("database") or Database(settings.database_url)
     if extra.get("auto_upgrade", True):
-        db.upgrade()
+        db.prepare()  # upgraded and writable, or StartupError saying why not
     services = Services(
         db=db,
         tokens=PageTokens(settings.secret()),

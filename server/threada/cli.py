@@ -25,10 +25,15 @@ def _settings() -> Settings:
 
 
 def _db():
-    from threada.storage.db import Database
+    """The database, upgraded and checked writable; a problem stops the command with one
+    line (`Error: ...`) and exit status 1, never a traceback."""
+    from threada.storage.db import Database, StartupError
 
-    db = Database(_settings().database_url)
-    db.upgrade()
+    try:
+        db = Database(_settings().database_url)
+        db.prepare()
+    except StartupError as exc:
+        raise click.ClickException(f"database: {exc}") from None
     return db
 
 
@@ -74,7 +79,13 @@ def serve(
         os.environ["THREADA_DATABASE_URL"] = database_url
     settings = _settings()
     db = _db()  # upgrade once here, before any worker starts
-    settings.secret()  # likewise: generate the page-token secret once
+    try:
+        settings.secret()  # likewise: generate the page-token secret once
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot write the page-token secret under {settings.var_dir}: {exc.strerror} "
+            "(set THREADA_SECRET_KEY or make THREADA_VAR_DIR writable)"
+        ) from None
     base = f"http://{host}:{port}/api/v1/public"
     factory = "threada.serving:create_app"
     if init_demo:
