@@ -107,7 +107,11 @@ def serve(
         log_level="info",
         proxy_headers=False,
         server_header=False,  # no "server: uvicorn": clients need not know what serves them
-        http="threada.serving:CoalescingHttpToolsProtocol",  # one write per response
+        # One write per response; head size and time limits (threada.serving).
+        http="threada.serving:CoalescingHttpToolsProtocol",
+        timeout_keep_alive=settings.serve_keep_alive_seconds,
+        limit_concurrency=settings.serve_limit_concurrency,
+        h11_max_incomplete_event_size=settings.serve_max_header_bytes,  # if h11 is ever used
     )
 
 

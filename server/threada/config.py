@@ -47,6 +47,15 @@ class Settings:
     # Take the client address from the right-most X-Forwarded-For entry (behind a proxy
     # that sets it); off: the connection's peer address.
     trust_forwarded_for: bool = False
+    # `threada serve` connection limits (per worker process; see server/README.md).
+    # Largest request line plus headers; past it: 431 and the connection is closed.
+    serve_max_header_bytes: int = 32 * 1024
+    # Seconds a request's line and headers may take to arrive; past it: 408 and close.
+    serve_header_timeout: float = 10.0
+    # Seconds an idle keep-alive connection is kept open.
+    serve_keep_alive_seconds: int = 5
+    # Connections plus running requests per worker; past it uvicorn answers 503.
+    serve_limit_concurrency: int = 2048
     # Scheme and host for redirect Locations (`https://api.example.com`); unset: relative.
     public_url: str | None = None
 
