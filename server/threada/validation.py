@@ -88,7 +88,9 @@ FORMAT_CHECKER.checkers = dict(Draft202012Validator.FORMAT_CHECKER.checkers)
 def _is_email(instance: object) -> bool:
     if not isinstance(instance, str):
         return True
-    validate_email(instance, check_deliverability=False)
+    # Syntax only (no DNS). `.test` is allowed (test set-ups use it); the other special-use
+    # names (.local, .localhost, .invalid, .onion, .arpa) are refused: no mail reaches them.
+    validate_email(instance, check_deliverability=False, test_environment=True)
     return True
 
 
