@@ -15,7 +15,11 @@ BUNDLE_JSON := openapi/dist/openapi.json
 REDOCLY := node_modules/.bin/redocly
 DOCS_OUT ?= openapi/dist/index.html
 
-.PHONY: help install run mock test lint lint-py bundle bundle-check docs contract bench clean
+LOCK_RUNTIME := requirements/runtime.txt
+LOCK_DEV := requirements/dev.txt
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --generate-hashes --universal --python-version 3.11 --quiet
+
+.PHONY: help install run mock test test-fast lint lint-py bundle bundle-check docs contract bench clean lock
 
 help:
 	@echo "make run           serve the API on http://$(HOST):$(PORT)/api/v1/public (SQLite in ./var)"
@@ -27,13 +31,33 @@ help:
 	@echo "make docs          self-contained HTML reference in $(DOCS_OUT) (not committed)"
 	@echo "make contract URL=... KEY=...  contract suite against a live deployment"
 	@echo "make bench         benchmarks (server, mock, Prism, bare Starlette)"
+	@echo "make lock          regenerate requirements/*.txt (hashed lock files) from pyproject.toml"
 
-# The stamp is rebuilt whenever pyproject.toml changes.
-$(VENV)/.installed: pyproject.toml
+# Python packages come from the hashed lock files only (`make lock` writes them from
+# pyproject.toml), then the project itself without dependencies. `pip check` fails when
+# pyproject.toml names a package the lock lacks: run `make lock`.
+# .runtime: what `make run` needs; .installed: that plus the test and dev tools.
+$(VENV)/.runtime: $(LOCK_RUNTIME) pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q --require-hashes -r $(LOCK_RUNTIME)
+	$(PY) -m pip install -q --no-deps -e .
+	$(PY) -m pip check
 	@touch $@
+
+$(VENV)/.installed: $(LOCK_DEV) pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --require-hashes -r $(LOCK_DEV)
+	$(PY) -m pip install -q --no-deps -e .
+	$(PY) -m pip check
+	@touch $@ $(VENV)/.runtime
+
+# Regenerate both lock files (uv, in the venv, from PyPI; a few seconds). Resolved for
+# Python 3.11 on every platform, so one lock serves every machine.
+lock:
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@test -x $(BIN)/uv || $(PY) -m pip install -q "uv~=0.13.9"
+	$(UV_COMPILE) -o $(LOCK_RUNTIME)
+	$(UV_COMPILE) --extra dev -o $(LOCK_DEV)
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -41,10 +65,10 @@ node_modules/.installed: package.json package-lock.json
 
 install: $(VENV)/.installed node_modules/.installed
 
-run: $(VENV)/.installed node_modules/.installed
+run: $(VENV)/.runtime node_modules/.installed
 	$(BIN)/threada serve --host $(HOST) --port $(PORT) --workers $(WORKERS) --init-demo
 
-mock: $(VENV)/.installed
+mock: $(VENV)/.runtime
 	$(BIN)/threada mock --host $(HOST) --port $(MOCK_PORT) $(MOCK_ARGS)
 
 bundle: node_modules/.installed $(VENV)/.installed
@@ -61,7 +85,7 @@ bundle-check: node_modules/.installed $(VENV)/.installed
 	rm -rf $$tmp; \
 	$(PY) -m openapi_spec_validator $(BUNDLE) >/dev/null && echo "bundle is fresh and valid"
 
-PY_SOURCES := server mock contract_tests openapi bench docs_tests conftest.py testsupport.py
+PY_SOURCES := server mock contract_tests openapi bench docs_tests conftest.py testsupport.py bad_input.py
 
 lint-py: $(VENV)/.installed
 	$(BIN)/ruff check $(PY_SOURCES)
@@ -82,6 +106,10 @@ docs: $(VENV)/.installed node_modules/.installed
 test: $(VENV)/.installed node_modules/.installed
 	$(MAKE) --no-print-directory lint-py
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The suite without the tests marked slow (each over ~5 s).
+test-fast: $(VENV)/.installed node_modules/.installed
+	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
 
 contract: $(VENV)/.installed
 	@test -n "$(URL)" -a -n "$(KEY)" || { echo "usage: make contract URL=http://127.0.0.1:8080/api/v1/public KEY=..."; exit 2; }

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TextIO
 from urllib.parse import parse_qsl
 
+from threada.validation import MAX_INT_DIGITS, BadInput, parse_json, text_problems
+
 from .config import KeyPolicy
 from .generate import Generator
 from .model import JSON_TYPES, CompiledSpec, Operation, Param, Variant, dumps
@@ -415,9 +417,9 @@ class MockApp:
                 return None, [("body", "A request body is required.")]
             return None, []
         try:
-            value = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as e:
-            raise MockError(400, f"The request body is not valid JSON: {e}.") from None
+            value = parse_json(raw)
+        except BadInput as e:
+            return None, [(e.field, e.reason)]
         return value, [(_field("body", path), msg) for path, msg in check(value)]
 
     def _params(
@@ -445,6 +447,10 @@ class MockApp:
                     problems.append((p.field, "This parameter is required."))
                 elif p.has_default:
                     values[p.name] = p.default
+                continue
+            bad = text_problems(raw, p.field)
+            if bad:
+                problems.append((p.field, bad[0][1]))
                 continue
             value = _coerce(p, raw)
             for path, msg in p.check(value):
@@ -636,7 +642,9 @@ def _field(prefix: str, path: list[str | int]) -> str:
 
 def _scalar(kind: str | None, raw: str) -> Any:
     if kind == "integer":
-        return int(raw) if _INT.match(raw) else raw
+        # More digits than any integer the API takes stay text (a type error), not int()'s
+        # ValueError past 4300 digits.
+        return int(raw) if _INT.match(raw) and len(raw) <= MAX_INT_DIGITS else raw
     if kind == "number":
         try:
             value = float(raw)
@@ -644,7 +652,7 @@ def _scalar(kind: str | None, raw: str) -> Any:
             return raw
         if value != value or value in (float("inf"), float("-inf")):
             return raw
-        return int(value) if _INT.match(raw) else value
+        return int(value) if _INT.match(raw) and len(raw) <= MAX_INT_DIGITS else value
     if kind == "boolean":
         return {"true": True, "false": False}.get(raw, raw)
     return raw

@@ -37,7 +37,6 @@ def build_app(
     max_body: int | None = None,
     seed: int | None = None,
     log: Any = None,
-    prefer_rust: bool = True,
 ) -> Any:
     """The mock's ASGI app for a bundled spec (default: the checkout's openapi/dist)."""
     from .app import DEFAULT_MAX_BODY, MockApp
@@ -46,7 +45,7 @@ def build_app(
     from .spec import default_spec_path, load_spec
 
     doc = load_spec(spec_path or default_spec_path())
-    compiled = compile_spec(doc, base_path=base_path, prefer_rust=prefer_rust)
+    compiled = compile_spec(doc, base_path=base_path)
     store = None
     if stateful:
         from .state import TicketStore

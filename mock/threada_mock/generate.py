@@ -316,7 +316,7 @@ class Generator:
 def _rfc3339(t: datetime) -> str:
     ms = t.microsecond // 1000
     core = t.strftime("%Y-%m-%dT%H:%M:%S")
-    return f"{core}.{ms:03d}Z" if ms else f"{core}Z"
+    return f"{core}.{ms:03d}Z"
 
 
 def _merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
@@ -339,5 +339,5 @@ def _merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
 
 
 def rfc3339(t: datetime) -> str:
-    """Render a UTC time as the spec wants it: `Z`, milliseconds when non-zero."""
+    """Render a UTC time as the spec wants it: `Z`, always three fractional digits."""
     return _rfc3339(t.astimezone(UTC))

@@ -170,9 +170,9 @@ def _header_value(doc: dict[str, Any], header: dict[str, Any], gen: Generator) -
 
 
 def compile_spec(
-    doc: dict[str, Any], *, base_path: str | None = None, seed: int = 0, prefer_rust: bool = True
+    doc: dict[str, Any], *, base_path: str | None = None, seed: int = 0
 ) -> CompiledSpec:
-    validators = ValidatorFactory(doc, prefer_rust=prefer_rust)
+    validators = ValidatorFactory(doc)
     gen = Generator(doc, seed=seed)
     base = base_path_of(doc) if base_path is None else base_path.rstrip("/")
     schemes = (doc.get("components") or {}).get("securitySchemes") or {}

@@ -28,6 +28,8 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+from threada.domain.redaction import redacted
+
 from .app import MockError, Reply, Request
 from .generate import rfc3339
 from .model import CompiledSpec
@@ -407,7 +409,7 @@ class TicketStore:
             "action_type": payload.get("type", "custom_http"),
             "status": "failed" if failed else "succeeded",
             "requested_by": "api_key:" + _key_id(request.key or "anonymous"),
-            "payload": payload,
+            "payload": redacted(payload),  # as the server answers it
             "created_at": created,
             "completed_at": rfc3339(
                 datetime.fromtimestamp((ms(created) + duration) / 1000, tz=UTC)

@@ -90,6 +90,8 @@ def app(backend: str, database_url: str, tmp_path_factory: Any) -> Any:
             "var_dir": str(tmp_path_factory.mktemp("var")),
             "secret_key": "test-secret-" + uuid.uuid4().hex,
             "outbound_policy": outbound_policy_for_tests(),
+            # One address for every test; test_throttle.py tests the throttle on its own app.
+            "unauthenticated_limit": 0,
         }
     )
 

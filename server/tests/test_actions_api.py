@@ -8,6 +8,7 @@ import time
 import uuid
 
 import httpx
+from threada.ids import parse_rfc3339
 
 from server.tests.apihelpers import BASE, assert_error, count_rows
 
@@ -40,7 +41,7 @@ def test_page_example_succeeds_and_sends_exactly_that(client, make_tenant, creat
     assert action["requested_by"] == f"api_key:{t.key_ids['actions']}"
     assert action["payload"] == PAGE_PAYLOAD
     assert action["result"]["http_status"] == 200 and action["result"]["error"] is None
-    assert action["completed_at"] >= action["created_at"]
+    assert parse_rfc3339(action["completed_at"]) >= parse_rfc3339(action["created_at"])
     [sent] = receiver.requests
     assert sent["method"] == "POST" and sent["path"] == "/hooks/zapier"
     assert sent["headers"]["X-Source"] == "threada"

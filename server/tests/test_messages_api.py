@@ -26,7 +26,7 @@ def test_add_message_moves_the_ticket(client, tenant, create_ticket):
     assert msg["external_message_id"] is None
     s = client.get(f"{BASE}/tickets/{tid}", headers=tenant.h()).json()["ticket"]["summary"]
     assert s["updated_at"] == s["last_message_at"] == msg["created_at"]
-    assert s["last_message_at"] > created["last_message_at"]
+    assert parse_rfc3339(s["last_message_at"]) > parse_rfc3339(created["last_message_at"])
     # The message takes the ticket's channel when none is given
     assert _add(client, tenant, tid).json()["message"]["channel"] == "email"
 

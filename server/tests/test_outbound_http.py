@@ -536,18 +536,20 @@ def test_ip_literal_metadata_and_private_bases_are_blocked(connects: list[tuple]
     assert connects == []
 
 
-@pytest.mark.parametrize("host", ["2130706433", "0x7f.1", "017700000001", "127.1"])
-def test_odd_spellings_of_loopback_are_judged_by_what_they_resolve_to(
+@pytest.mark.parametrize("host", ["2130706433", "0x7f.1", "017700000001", "127.1", "0177.0.0.1"])
+def test_odd_spellings_of_ipv4_are_refused_before_any_lookup(
     receiver: Receiver, monkeypatch: pytest.MonkeyPatch, connects: list[tuple], host: str
 ) -> None:
-    # The system resolver's numeric parsing, with no DNS query possible.
+    # Even with a resolver that would read them as 127.0.0.1 (the system's numeric
+    # parsing), nothing is looked up: the URL rules refuse every non-canonical IPv4 form.
     def numeric_only(name: str, port: int) -> list[str]:
-        infos = socket.getaddrinfo(name, port, flags=socket.AI_NUMERICHOST)
-        return [info[4][0] for info in infos]
+        raise AssertionError(f"looked up {name}")
 
     monkeypatch.setattr(transport, "resolve_host", numeric_only)
     outcome = call(f"http://{host}:{receiver.port}", policy=OutboundPolicy())
-    assert outcome.error == "blocked by policy: 127.0.0.1 is a loopback address"
+    assert outcome.error and outcome.error.startswith("invalid actions_base_url must write"), (
+        outcome
+    )
     assert connects == [] and receiver.accepts == 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -21,7 +22,10 @@ from server.tests.conftest import new_database_url
 def test_ids_and_times():
     a, b = new_id("tkt"), new_id("tkt")
     assert re.match(r"^tkt_[0-9A-HJKMNP-TV-Z]{26}$", a) and a < b
-    assert rfc3339(0) == "1970-01-01T00:00:00Z"
+    assert rfc3339(0) == "1970-01-01T00:00:00.000Z"
+    assert rfc3339(1_764_100_000_000) == "2025-11-25T19:46:40.000Z"
+    # Text order is time order, across whole seconds too.
+    assert rfc3339(1_764_100_000_000) < rfc3339(1_764_100_000_013) < rfc3339(1_764_100_001_000)
     assert rfc3339(1_764_100_000_123) == "2025-11-25T19:46:40.123Z"
     assert parse_rfc3339("2025-11-25T19:46:40.123Z") == 1_764_100_000_123
     assert parse_rfc3339("2025-11-26T01:16:40.123+05:30") == 1_764_100_000_123
@@ -172,3 +176,35 @@ def test_the_migrations_create_exactly_the_tables(fresh_url):
     with db.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
     db.dispose()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://0177.0.0.1",
+        "http://2130706433",
+        "http://127.1",
+        "http://0x7f.0.0.1",
+        "http://0x7f000001:8080/base",
+        "http://127.0.0.1:9000",
+        "http://localhost:9000",
+        "http://[::1]/",
+        "http://[::ffff:127.0.0.1]/",
+        "http://169.254.169.254/",
+        "http://10.1.2.3/",
+    ],
+)
+def test_admin_refuses_base_urls_every_call_would_refuse(url, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+    from threada.cli import main
+
+    monkeypatch.setenv("THREADA_DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
+    monkeypatch.setenv("THREADA_VAR_DIR", str(tmp_path))
+    monkeypatch.delenv("THREADA_ACTIONS_ALLOW", raising=False)
+    runner = CliRunner()
+    assert runner.invoke(main, ["admin", "tenants", "create", "acme"]).exit_code == 0
+    r = runner.invoke(main, ["admin", "tenants", "set", "acme", "--actions-base-url", url])
+    assert r.exit_code != 0, r.output
+    assert "Traceback" not in r.output
+    listed = runner.invoke(main, ["admin", "tenants", "list", "--json"]).output
+    assert json.loads(listed)[0]["actions_base_url"] is None

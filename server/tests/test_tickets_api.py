@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import time
 
+from threada.ids import parse_rfc3339
+
 from server.tests.apihelpers import BASE, assert_error, count_rows, example_ticket
 
 ID = re.compile(r"^tkt_[0-9A-HJKMNP-TV-Z]{26}$")
@@ -100,7 +102,7 @@ def test_merge_patch_updates_only_given_fields(client, tenant, create_ticket):
     assert s["status"] == "pending" and s["tags"] == ["returns"]
     assert s["subject"] == created["summary"]["subject"]
     assert s["priority"] == "normal"
-    assert s["updated_at"] > created["summary"]["updated_at"]
+    assert parse_rfc3339(s["updated_at"]) > parse_rfc3339(created["summary"]["updated_at"])
     assert s["last_message_at"] == created["summary"]["last_message_at"]
     # application/json is accepted too
     r = client.patch(f"{BASE}/tickets/{tid}", json={"priority": "urgent"}, headers=tenant.h())

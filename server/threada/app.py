@@ -35,11 +35,13 @@ from threada.domain.errors import DomainError
 from threada.domain.idempotency import Idempotency
 from threada.domain.pagination import PageTokens
 from threada.domain.ratelimit import RateLimiter
+from threada.edge import HeaderGuard, RelativeRedirects
 from threada.middleware import RequestContextMiddleware
 from threada.outbound import AsyncOutbound, OutboundPolicy
 from threada.security import AuthStage, make_security_handler
 from threada.specindex import SpecIndex
 from threada.storage.db import Database, interrupted_by_deadline, read_deadline
+from threada.throttle import UnauthenticatedThrottle
 
 log = logging.getLogger("threada")
 
@@ -75,7 +77,7 @@ def create_app(config: dict[str, t.Any] | Settings | None = None) -> FlaskApp | 
 
     db: Database = extra.get("database") or Database.from_settings(settings)
     if extra.get("auto_upgrade", True):
-        db.upgrade()
+        db.prepare()  # upgraded and writable, or StartupError saying why not
     is_async = settings.framework == "async"
     services = Services(
         db=db,
@@ -127,6 +129,9 @@ def create_app(config: dict[str, t.Any] | Settings | None = None) -> FlaskApp | 
         app = AsyncApp(__name__, jsonifier=jsonifier, middlewares=middlewares, lifespan=lifespan)
     else:
         app = FlaskApp(__name__, jsonifier=jsonifier, middlewares=middlewares, lifespan=lifespan)
+        # Werkzeug would answer `//tickets` with a redirect built from the request's Host
+        # (which our error handler turned into a 308 envelope); it is a 404 as on AsyncApp.
+        app.app.url_map.merge_slashes = False
     app.add_api(
         document,
         base_path=index.base_path,
@@ -155,6 +160,21 @@ def create_app(config: dict[str, t.Any] | Settings | None = None) -> FlaskApp | 
     )
     app.add_middleware(
         RequestContextMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, index=index
+    )
+    # Inside the request-id layer (added after it at the same position): key guessing is
+    # bounded per client address, an undecodable Content-Type never reaches Connexion, and
+    # redirects never carry the request's Host (threada.throttle, threada.edge).
+    app.add_middleware(
+        UnauthenticatedThrottle,
+        position=MiddlewarePosition.BEFORE_EXCEPTION,
+        limit=settings.unauthenticated_limit,
+        trust_forwarded=settings.trust_forwarded_for,
+    )
+    app.add_middleware(HeaderGuard, position=MiddlewarePosition.BEFORE_EXCEPTION)
+    app.add_middleware(
+        RelativeRedirects,
+        position=MiddlewarePosition.BEFORE_EXCEPTION,
+        public_url=settings.public_url,
     )
     _mount_docs(app, base_path=index.base_path, bundle=bundle)
 

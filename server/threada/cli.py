@@ -33,10 +33,15 @@ def _settings() -> Settings:
 
 
 def _db():
-    from threada.storage.db import Database
+    """The database, upgraded and checked writable; a problem stops the command with one
+    line (`Error: ...`) and exit status 1, never a traceback."""
+    from threada.storage.db import Database, StartupError
 
-    db = Database.from_settings(_settings())
-    db.upgrade()
+    try:
+        db = Database.from_settings(_settings())
+        db.prepare()
+    except StartupError as exc:
+        raise click.ClickException(f"database: {exc}") from None
     return db
 
 
@@ -82,7 +87,13 @@ def serve(
         os.environ["THREADA_DATABASE_URL"] = database_url
     settings = _settings()
     db = _db()  # upgrade once here, before any worker starts
-    settings.secret()  # likewise: generate the page-token secret once
+    try:
+        settings.secret()  # likewise: generate the page-token secret once
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot write the page-token secret under {settings.var_dir}: {exc.strerror} "
+            "(set THREADA_SECRET_KEY or make THREADA_VAR_DIR writable)"
+        ) from None
     base = f"http://{host}:{port}/api/v1/public"
     factory = "threada.serving:create_app"
     if init_demo:
@@ -104,7 +115,11 @@ def serve(
         log_level="info",
         proxy_headers=False,
         server_header=False,  # no "server: uvicorn": clients need not know what serves them
-        http="threada.serving:CoalescingHttpToolsProtocol",  # one write per response
+        # One write per response; head size and time limits (threada.serving).
+        http="threada.serving:CoalescingHttpToolsProtocol",
+        timeout_keep_alive=settings.serve_keep_alive_seconds,
+        limit_concurrency=settings.serve_limit_concurrency,
+        h11_max_incomplete_event_size=settings.serve_max_header_bytes,  # if h11 is ever used
     )
 
 
@@ -112,7 +127,9 @@ def _demo_actions(db, *, host: str, port: int) -> bool:
     """Point the demo tenant's actions at the built-in receiver (threada.demo), on loopback only.
 
     Only when serving on 127.0.0.1, the operator set no outbound allow-list, and the
-    demo tenant's base URL is unset or an earlier demo one. Says so loudly.
+    demo tenant's base URL is unset or an earlier demo one. The demo tenant alone may then
+    reach 127.0.0.1 on this server's port (THREADA_ACTIONS_TENANT_TARGETS, read by the
+    workers' OutboundPolicy); every other tenant keeps the full guard. Says so loudly.
     """
     from threada.demo import PREFIX
     from threada.domain import auth
@@ -123,11 +140,12 @@ def _demo_actions(db, *, host: str, port: int) -> bool:
     if current and not (current.startswith("http://127.0.0.1:") and current.endswith(PREFIX)):
         return False
     base_url = f"http://127.0.0.1:{port}{PREFIX}"
-    auth.set_actions_base_url(db, tenant=DEMO_TENANT, base_url=base_url)
-    os.environ["THREADA_ACTIONS_ALLOW"] = "127.0.0.1"  # read by the workers' OutboundPolicy
+    tenant = auth.set_actions_base_url(db, tenant=DEMO_TENANT, base_url=base_url)
+    os.environ["THREADA_ACTIONS_TENANT_TARGETS"] = f"{tenant['tenant_id']} 127.0.0.1:{port}"
     click.echo(
         f"DEMO MODE: tenant '{DEMO_TENANT}' runs actions against the built-in receiver at "
-        f"{base_url}; outbound actions may reach 127.0.0.1 in this process."
+        f"{base_url}; that tenant alone may reach 127.0.0.1:{port}, every other tenant "
+        "keeps the full outbound guard."
     )
     return True
 
@@ -275,6 +293,8 @@ def tenants_set(
 
     db = _db()
     row = auth.get_tenant(db, tenant)
+    if actions_base_url is not None and not clear_actions_base_url:
+        _refuse_unreachable(actions_base_url)
     if actions_base_url is not None or clear_actions_base_url:
         row = auth.set_actions_base_url(
             db, tenant=tenant, base_url=None if clear_actions_base_url else actions_base_url
@@ -288,6 +308,25 @@ def tenants_set(
             limit=None if default_max_actions_in_flight else max_actions_in_flight,
         )
     click.echo(_tenant_line(row))
+
+
+def _refuse_unreachable(url: str) -> None:
+    """Refuse a base URL every action would fail on: the call's own checks (the URL rules,
+    then resolving and vetting the addresses against THREADA_ACTIONS_* policy)."""
+    from threada.outbound import OutboundPolicy, validate_base_url
+    from threada.outbound.transport import reachability_problem
+
+    try:
+        base = validate_base_url(url)
+        policy = OutboundPolicy.from_env()
+    except (DomainError, ValueError) as exc:
+        raise click.ClickException(getattr(exc, "message", str(exc))) from None
+    problem = reachability_problem(base, policy)
+    if problem:
+        raise click.ClickException(
+            f"actions_base_url {base}: {problem}; every action would fail "
+            "(THREADA_ACTIONS_ALLOW lists hosts and networks that may be reached)"
+        )
 
 
 @admin.group()

@@ -78,6 +78,24 @@ class Settings(BaseSettings):
     # The maintenance task (stale actions, expired idempotency records), in seconds.
     maintenance_interval_seconds: Seconds = Field(60.0, gt=0)
 
+    # 401s one client address may get per minute before all its requests are answered 429
+    # until the minute ends; 0 turns the throttle off.
+    unauthenticated_limit: int = Field(60, ge=0)
+    # Take the client address from the right-most X-Forwarded-For entry (behind a proxy
+    # that sets it); off: the connection's peer address.
+    trust_forwarded_for: bool = False
+    # `threada serve` connection limits (per worker process; see server/README.md).
+    # Largest request line plus headers; past it: 431 and the connection is closed.
+    serve_max_header_bytes: int = Field(32 * 1024, gt=0)
+    # Seconds a request's line and headers may take to arrive; past it: 408 and close.
+    serve_header_timeout: Seconds = Field(10.0, gt=0)
+    # Seconds an idle keep-alive connection is kept open.
+    serve_keep_alive_seconds: int = Field(5, gt=0)
+    # Connections plus running requests per worker; past it uvicorn answers 503.
+    serve_limit_concurrency: int = Field(2048, gt=0)
+    # Scheme and host for redirect Locations (`https://api.example.com`); unset: relative.
+    public_url: str | None = None
+
     @model_validator(mode="after")
     def _default_database(self) -> Settings:
         if not self.database_url:

@@ -57,10 +57,6 @@ def supported(version: str) -> bool:
 
 
 def install() -> bool:
-    import os
-
-    if os.environ.get("X_NOSPEED"):
-        return False
     """Apply the speed-ups once per process; False (and nothing changed) on another version."""
     global _installed
     if _installed:

@@ -1,8 +1,9 @@
 """`make run`'s demo: a built-in hook receiver, so the page's action example works offline.
 
 `threada serve --init-demo` points the demo tenant's actions base URL at
-`http://127.0.0.1:<port>/_demo` and allow-lists 127.0.0.1 for outbound
-actions in that process (printed loudly at start). `POST /hooks/zapier` as an
+`http://127.0.0.1:<port>/_demo` and lets that tenant alone reach exactly
+127.0.0.1:<port> (`THREADA_ACTIONS_TENANT_TARGETS`, printed loudly at start);
+every other tenant keeps the full outbound guard. `POST /hooks/zapier` as an
 action then reaches `/_demo/hooks/zapier` here, a real HTTP request over
 loopback, and the receiver answers what it got. Outside demo mode none of
 this is mounted and loopback stays refused.

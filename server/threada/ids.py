@@ -48,7 +48,8 @@ _MILLIS = tuple(".%03dZ" % ms for ms in range(1000))  # noqa: UP031
 
 
 def rfc3339(ms: int | None) -> str | None:
-    """Integer epoch milliseconds as RFC 3339 UTC with `Z`; milliseconds only when non-zero."""
+    """Integer epoch milliseconds as RFC 3339 UTC with `Z` and always three fractional digits
+    (`2026-12-01T06:27:41.000Z`), so that text order is time order."""
     if ms is None:
         return None
     # A list page renders 75 of these. The date comes from a small per-day cache and the time
@@ -63,7 +64,7 @@ def rfc3339(ms: int | None) -> str | None:
             _DAYS.clear()
         _DAYS[days] = day
     minute, second = divmod(of_day, 60)
-    return day + _HOUR_MINUTE[minute] + _SECOND[second] + (_MILLIS[millis] if millis else "Z")
+    return day + _HOUR_MINUTE[minute] + _SECOND[second] + _MILLIS[millis]
 
 
 def parse_rfc3339(text: str) -> int:

@@ -23,9 +23,11 @@ one core, wrk -t1 -c32 runs interleaved, CPU time of the server per request.
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import typing as t
 
+import orjson
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 # Written data is handed on at once when this much is held (a long streamed body is not
@@ -79,11 +81,96 @@ class CoalescingTransport:
         return getattr(self._transport, name)
 
 
+@functools.lru_cache(maxsize=1)
+def head_limits() -> tuple[int, float]:
+    """(THREADA_SERVE_MAX_HEADER_BYTES, THREADA_SERVE_HEADER_TIMEOUT) for this process."""
+    from threada.config import Settings
+
+    settings = Settings.from_env()
+    return settings.serve_max_header_bytes, settings.serve_header_timeout
+
+
+def _refusal(status: int, reason: str, message: str) -> bytes:
+    body = orjson.dumps({"error": {"type": "invalid_request", "message": message, "code": status}})
+    return (
+        f"HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\n"
+        f"content-length: {len(body)}\r\nconnection: close\r\n\r\n"
+    ).encode() + body
+
+
 class CoalescingHttpToolsProtocol(HttpToolsProtocol):
-    """uvicorn's httptools HTTP/1.1 protocol, writing through a CoalescingTransport."""
+    """uvicorn's httptools HTTP/1.1 protocol, writing through a CoalescingTransport, with the
+    two limits on a request's head that uvicorn's httptools protocol lacks (its h11 protocol
+    has only the size one): the request line and headers must arrive within
+    `serve_header_timeout` seconds of the connection opening or of the request's first byte
+    (else 408 and close: a client that sends nothing, or a byte at a time, no longer holds
+    a connection forever), and be at most `serve_max_header_bytes` long (else 431 and close,
+    before they are buffered)."""
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._max_head, self._head_timeout = head_limits()
+        self._in_head = True
+        self._head_bytes = 0
+        self._head_timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(CoalescingTransport(transport, self.loop))  # type: ignore[arg-type]
+        self._start_head_timer()
+
+    def data_received(self, data: bytes) -> None:
+        if self._in_head:
+            if self._head_timer is None:
+                self._start_head_timer()
+            end = data.find(b"\r\n\r\n")
+            self._head_bytes += len(data) if end < 0 else end + 4
+            if self._head_bytes > self._max_head:
+                self._refuse(
+                    431,
+                    "Request Header Fields Too Large",
+                    f"The request line and headers are larger than {self._max_head} bytes.",
+                )
+                return
+        super().data_received(data)
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        self._cancel_head_timer()
+        super().on_headers_complete()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        # The next request's head starts with its first byte (uvicorn's keep-alive timeout
+        # covers the idle time before it).
+        self._in_head = True
+        self._head_bytes = 0
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_head_timer()
+        super().connection_lost(exc)
+
+    def _start_head_timer(self) -> None:
+        self._cancel_head_timer()
+        self._head_timer = self.loop.call_later(self._head_timeout, self._head_timed_out)
+
+    def _cancel_head_timer(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _head_timed_out(self) -> None:
+        self._head_timer = None
+        if self._in_head and not self.transport.is_closing():
+            if self._head_bytes:
+                message = f"The request's headers did not arrive within {self._head_timeout:g} s."
+                self._refuse(408, "Request Timeout", message)
+            else:
+                self.transport.close()  # nothing was asked: nothing to answer
+
+    def _refuse(self, status: int, reason: str, message: str) -> None:
+        self._cancel_head_timer()
+        self.transport.write(_refusal(status, reason, message))
+        self.transport.close()
 
 
 def _frozen(app: t.Any) -> t.Any:

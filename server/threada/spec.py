@@ -15,8 +15,12 @@ exactly those two, without rewriting the document:
    request, and that report errors as the product's `InvalidRequest` with
    `details` (`body.contact.email`: why).
 
-The body validator also enforces the body size limit (413) and refuses
-bodies that are not UTF-8 (400), which Connexion would turn into 500s.
+The body validator also enforces the body size limit (413) and parses bodies
+with `threada.validation.parse_json` (strict UTF-8 and JSON, no duplicate
+members, bounded numbers and depth: 400), which Connexion would turn into 500s.
+Every string, in the body and in every parameter, must be text without NUL or
+lone surrogates (`threada.validation.text_problems`). Patterns are ECMA-262 and
+`format: email` is checked (`threada.validation.Validator`).
 """
 
 from __future__ import annotations
@@ -41,12 +45,12 @@ from jsonschema.exceptions import ValidationError
 from openapi_spec_validator import OpenAPIV31SpecValidator
 from openapi_spec_validator import validate as validate_spec
 
-from threada.domain.errors import InvalidRequest, PayloadTooLarge
+from threada.domain.errors import InvalidRequest, PayloadTooLarge, UnsupportedMediaType
+from threada.validation import BadInput, parse_json, text_problems, validator_for
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_BUNDLE = REPO_ROOT / "openapi" / "dist" / "openapi.yaml"
 
-_FORMAT_CHECKER = Draft202012Validator.FORMAT_CHECKER
 _REQUIRED = re.compile(r"^'(.+)' is a required property$")
 
 
@@ -114,7 +118,7 @@ def compiled(schema: dict) -> Draft202012Validator:
     hit = _compiled.get(key)
     if hit is not None and hit[0] is schema:
         return hit[1]
-    validator = Draft202012Validator(schema, format_checker=_FORMAT_CHECKER)
+    validator = validator_for(schema)
     with _compiled_lock:
         if len(_compiled) > 10_000:  # a bound, should a caller ever pass fresh dicts
             _compiled.clear()
@@ -158,6 +162,12 @@ class JSONBody2020Validator(JSONRequestBodyValidator):
         names = {name for name, _ in scope.get("headers", ())}
         length = dict(scope.get("headers", ())).get(b"content-length", b"")
         no_body = b"transfer-encoding" not in names and length.strip() in (b"", b"0")
+        if not no_body and b"content-type" not in names:
+            # Connexion would take the first declared media type and hand the handler raw
+            # bytes (a 500); a body must say what it is.
+            raise UnsupportedMediaType(
+                "A request body needs a Content-Type header: send application/json."
+            )
         if no_body:
             if self._required:
                 raise InvalidRequest(
@@ -204,24 +214,9 @@ class JSONBody2020Validator(JSONRequestBodyValidator):
         if not raw:
             return None
         try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise InvalidRequest(
-                "The body is not valid UTF-8.",
-                details=[{"field": "body", "reason": f"not UTF-8 at byte {exc.start}"}],
-            ) from None
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InvalidRequest(
-                "The body is not valid JSON.",
-                details=[{"field": "body", "reason": str(exc)}],
-            ) from None
-        except RecursionError:
-            raise InvalidRequest(
-                "The body is nested too deeply.",
-                details=[{"field": "body", "reason": "nested too deeply"}],
-            ) from None
+            return parse_json(raw)
+        except BadInput as exc:
+            raise _invalid([{"field": exc.field, "reason": exc.reason}]) from None
 
     def _validate(self, body: t.Any) -> dict | None:
         if body is None:
@@ -245,6 +240,9 @@ class Parameter2020Validator(ParameterValidator):
     @staticmethod
     def validate_parameter(parameter_type, value, param, param_name=None):  # noqa: ARG004
         if value is not None:
+            bad = text_problems(value, "")
+            if bad:
+                return bad[0][1]
             schema = param.get("schema", param)
             errors = list(compiled(schema).iter_errors(value))
             if errors:

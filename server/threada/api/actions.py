@@ -44,15 +44,18 @@ class Actions(Resource):
             if begun.replay is not None:
                 return reply(begun.replay)
             assert begun.row is not None and begun.base_url is not None
+            # Exact targets granted to this tenant alone (demo mode's receiver) need a
+            # client of their own; every other call shares the app's guarded client.
+            policy = s.outbound.for_tenant(who.tenant_id)
             outcome = await run_custom_http_async(
                 base_url=begun.base_url,
                 method=payload["method"],
                 path=payload["url"],
                 headers=payload.get("headers"),
                 body_json=payload.get("body_json"),
-                policy=s.outbound,
+                policy=policy,
                 action_id=begun.row["action_id"],
-                outbound=s.outbound_client,
+                outbound=s.outbound_client if policy is s.outbound else None,
             )
             row = begun.row
             response = await run_in_threadpool(

@@ -31,6 +31,7 @@ from threada.domain.auth import Principal
 from threada.domain.errors import Conflict, NotFound, RateLimited
 from threada.domain.idempotency import Claim, Idempotency, Pending, StoredResponse
 from threada.domain.pagination import Keyset, PageTokens
+from threada.domain.redaction import redacted
 from threada.domain.tickets import require_ticket
 from threada.ids import new_id, now_ms, rfc3339
 from threada.outbound import OutboundPolicy, Outcome, validate_custom_http
@@ -53,6 +54,8 @@ Respond = Callable[[dict], StoredResponse]
 
 
 def action(row: dict) -> dict:
+    """The Action shape; credential header values in the payload read "[redacted]" (the
+    stored payload keeps them for the call)."""
     return {
         "action_id": row["action_id"],
         "tenant_id": row["tenant_id"],
@@ -60,7 +63,7 @@ def action(row: dict) -> dict:
         "action_type": row["action_type"],
         "status": row["status"],
         "requested_by": row["requested_by"],
-        "payload": row["payload"],
+        "payload": redacted(row["payload"]),
         "created_at": rfc3339(row["created_at"]),
         "completed_at": rfc3339(row["completed_at"]),
         "result": row["result"],

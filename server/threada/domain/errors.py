@@ -55,6 +55,11 @@ class PayloadTooLarge(DomainError):
     status = 413
 
 
+class UnsupportedMediaType(DomainError):
+    status = 415
+    type = "unsupported_media_type"
+
+
 class RateLimited(DomainError):
     type = "rate_limited"
     status = 429

@@ -17,7 +17,7 @@ import ipaddress
 import os
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
 
 IPAddress = IPv4Address | IPv6Address
@@ -59,6 +59,13 @@ class OutboundPolicy:
     allow_hosts: frozenset[str] = frozenset()
     allow_networks: tuple[IPNetwork, ...] = ()
     ca_file: str | None = None
+    # (tenant id, address, port): that tenant alone may reach that exact address and port,
+    # whatever it is (demo mode's built-in receiver on loopback). Every other tenant, and
+    # that tenant on any other address or port, gets the full guard.
+    tenant_targets: tuple[tuple[str, str, int], ...] = ()
+    # The (address, port) pairs of `tenant_targets` that apply to this policy's calls: set
+    # by `for_tenant`, never from the environment.
+    exact_targets: frozenset[tuple[IPAddress, int]] = frozenset()
     _exact: frozenset[IPAddress] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -115,12 +122,33 @@ class OutboundPolicy:
         except ValueError as exc:
             raise ValueError(f"THREADA_ACTIONS_ALLOW: {exc}") from None
         ca_file = env.get("THREADA_ACTIONS_CA_FILE", "").strip() or None
+        targets = []
+        for entry in env.get("THREADA_ACTIONS_TENANT_TARGETS", "").split(","):
+            if entry.strip():
+                targets.append(_tenant_target(entry.strip()))
         return cls(
             allow_hosts=hosts,
             allow_networks=networks,
             ca_file=ca_file,
+            tenant_targets=tuple(targets),
             **settings,  # type: ignore[arg-type]
         )
+
+    def for_tenant(self, tenant_id: str) -> OutboundPolicy:
+        """The policy for one tenant's calls: this one, plus the exact targets granted to
+        that tenant alone."""
+        targets = frozenset(
+            (ipaddress.ip_address(address), port)
+            for tenant, address, port in self.tenant_targets
+            if tenant == tenant_id
+        )
+        if targets == self.exact_targets:
+            return self
+        return replace(self, exact_targets=targets)
+
+    def allows_target(self, address: IPAddress, port: int) -> bool:
+        """Whether this exact address and port were granted (see `for_tenant`)."""
+        return (address, port) in self.exact_targets
 
     def allows_host(self, host: str) -> bool:
         return _normalise_host(host) in self.allow_hosts
@@ -146,6 +174,19 @@ class OutboundPolicy:
             if reason is not None:
                 return f"{label} is {reason}"
         return None
+
+
+def _tenant_target(entry: str) -> tuple[str, str, int]:
+    """`ten_... 127.0.0.1:8080` -> (tenant id, address, port); ValueError naming the variable."""
+    try:
+        tenant, target = entry.split()
+        address, _, port = target.rpartition(":")
+        ipaddress.ip_address(address.strip("[]"))
+        return tenant, address.strip("[]"), int(port)
+    except ValueError:
+        raise ValueError(
+            f"THREADA_ACTIONS_TENANT_TARGETS: {entry!r} is not 'TENANT_ID ADDRESS:PORT'"
+        ) from None
 
 
 def _classify(address: IPAddress) -> str | None:

@@ -81,17 +81,21 @@ async def _resolve_within(host: str, port: int, timeout: float | None) -> list[s
 
 
 def vet_addresses(
-    policy: OutboundPolicy, host: str, addresses: Iterable[str], *, literal: bool
+    policy: OutboundPolicy, host: str, port: int, addresses: Iterable[str], *, literal: bool
 ) -> list[IPAddress]:
     """The guard: `addresses` (what `host` resolved to) as IP addresses, or `BlockedByPolicy`.
 
-    `literal` says `host` was an IP address itself (no host-name allowance applies).
+    `literal` says `host` was an IP address itself (no host-name allowance applies). An
+    exact (address, port) granted to the calling tenant (`OutboundPolicy.for_tenant`)
+    passes; everything else gets the full check.
     """
     vetted = [ipaddress.ip_address(a) for a in addresses]
     if not vetted:
         raise ResolutionFailed(f"could not resolve host {host}")
     host_allowed = not literal and policy.allows_host(host)
     for address in vetted:
+        if policy.allows_target(address, port):
+            continue
         reason = policy.blocked_reason(address, host_allowed=host_allowed)
         if reason is not None:
             raise BlockedByPolicy(reason)
@@ -114,8 +118,8 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
             ipaddress.ip_address(literal)
         except ValueError:
             resolved = await _resolve_within(host, port, timeout)
-            return vet_addresses(self._policy, host, resolved, literal=False)
-        return vet_addresses(self._policy, host, [literal], literal=True)
+            return vet_addresses(self._policy, host, port, resolved, literal=False)
+        return vet_addresses(self._policy, host, port, [literal], literal=True)
 
     async def connect_tcp(
         self,
@@ -180,3 +184,21 @@ def guarded_transport(
         network_backend=GuardedBackend(policy),
     )
     return transport
+
+
+def reachability_problem(base_url: str, policy: OutboundPolicy, timeout: float = 3.0) -> str | None:
+    """Why a call to (validated) `base_url` would be refused, by exactly the check a call
+    makes before it connects (resolve once, vet every address), or None when it would
+    be let through. A name that does not resolve here is not judged (the call resolves
+    it again where and when it runs)."""
+    parts = httpx.URL(base_url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    backend = GuardedBackend(policy)
+    host = parts.host if ":" not in parts.host else f"[{parts.host}]"
+    try:
+        asyncio.run(backend.vetted_addresses(host, port, timeout))
+    except BlockedByPolicy as exc:
+        return f"blocked by policy: {exc}"
+    except (ResolutionFailed, httpcore.ConnectTimeout):
+        return None
+    return None

@@ -295,11 +295,43 @@ def validate_base_url(url: object) -> str:
     else:
         if not host or not _HOST.fullmatch(host):
             raise _invalid(field, "must have a valid host name")
+        if _looks_numeric(host):
+            try:
+                ipaddress.IPv4Address(host)
+            except ValueError:
+                # URL parsers (WHATWG, curl, inet_aton) read 0177.0.0.1, 0x7f.1, 2130706433
+                # and 127.1 as 127.0.0.1; Python's ipaddress and httpx refuse them. One
+                # spelling only, so that every check sees the address that is connected to.
+                raise _invalid(
+                    field,
+                    "must write an IPv4 address as four decimal numbers without leading "
+                    "zeros (such as 203.0.113.7); octal, hex, single-number and short forms "
+                    "are refused",
+                ) from None
         host_text = host
     path = parts.path.rstrip("/")
     if path:
         _check_path(path, field)
     return f"{scheme}://{host_text}{'' if port is None else f':{port}'}{path}"
+
+
+_NUMERIC_LABEL = re.compile(r"(?:0x[0-9a-f]*|[0-9]+)")
+
+
+def _looks_numeric(host: str) -> bool:
+    """Whether a URL parser would read `host` as an IPv4 address (WHATWG: its last label
+    is a number, decimal or 0x hex)."""
+    labels = host.rstrip(".").split(".")
+    return bool(labels) and _NUMERIC_LABEL.fullmatch(labels[-1]) is not None
+
+
+def literal_address(base_url: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The IP address a (validated) base URL names literally, or None for a host name."""
+    host = urlsplit(base_url).hostname or ""
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        return None
 
 
 def build_target_url(base_url: str, path: str) -> str:

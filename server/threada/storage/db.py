@@ -25,6 +25,8 @@ import orjson
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import event
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -40,6 +42,10 @@ class QuickReader:
 
 class DatabaseBusy(Exception):
     """A connection or the write lock was not had within the configured time."""
+
+
+class StartupError(Exception):
+    """The database cannot be served from; the message is one line for the operator."""
 
 
 class Database:
@@ -75,7 +81,12 @@ class Database:
         if self.is_sqlite:
             path = sa.engine.make_url(url).database
             if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    Path(path).parent.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise StartupError(
+                        f"cannot create the directory of {path}: {exc.strerror}"
+                    ) from None
             kwargs["connect_args"] = {
                 "timeout": busy_timeout_ms / 1000,
                 "check_same_thread": False,
@@ -182,6 +193,48 @@ class Database:
             cfg = alembic_config(self.url)
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
+
+    def prepare(self) -> None:
+        """Upgrade the schema, then prove the database can be written, or raise
+        `StartupError` with one line saying what is wrong: missing or unwritable
+        directory, read-only file, not a database (corrupt), unreachable server, or a
+        schema newer than this code."""
+        try:
+            script = ScriptDirectory.from_config(alembic_config(self.url))
+            with self.engine.connect() as conn:
+                current = MigrationContext.configure(conn).get_current_revision()
+            known = {rev.revision for rev in script.walk_revisions()}
+            if current is not None and current not in known:
+                raise StartupError(
+                    f"the database schema is at revision {current}, which this version of "
+                    f"threada does not know (its newest is {script.get_current_head()}): the "
+                    "database was upgraded by a newer threada; run that version"
+                )
+            self.upgrade()
+            with self.engine.connect() as conn:
+                if self.is_sqlite:
+                    conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+                with conn.begin() as tx:
+                    # A write that changes nothing, rolled back: fails on a read-only file
+                    # or directory (WAL needs its -wal and -shm files) or a read-only role.
+                    conn.execute(sa.text("UPDATE alembic_version SET version_num = version_num"))
+                    tx.rollback()
+        except StartupError:
+            raise
+        except (sa.exc.SQLAlchemyError, OSError, sqlite3.Error) as exc:
+            raise StartupError(self._describe(exc)) from None
+
+    def _describe(self, exc: BaseException) -> str:
+        where = self.engine.url.render_as_string(hide_password=True)
+        text = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        lower = text.lower()
+        if "not a database" in lower or "malformed" in lower:
+            return f"{where} is not a usable SQLite database (corrupt, or another kind of file)"
+        if "readonly" in lower or "read-only" in lower:
+            return f"{where} is read-only: the file and its directory must be writable"
+        if "unable to open" in lower or isinstance(exc, PermissionError):
+            return f"cannot open {where}: does its directory exist, and is it writable? ({text})"
+        return f"cannot use {where}: {text}"
 
     def dispose(self) -> None:
         with self._quick_lock:
