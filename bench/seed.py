@@ -131,7 +131,6 @@ def seed(work: Path, tickets: int, *, log=print) -> Seeded:
 
 def _seed_into(path: Path, total: int, *, log) -> Seeded:
     import sqlalchemy as sa
-    from threada.domain import auth
     from threada.storage import tables as t
     from threada.storage.db import Database
 
@@ -139,25 +138,10 @@ def _seed_into(path: Path, total: int, *, log) -> Seeded:
     db = Database(url)
     db.upgrade()
 
-    # Tenants and keys through the server's own admin functions; rate limits out of the way
-    # (the accounting still runs on every request, only the 429s are avoided).
-    tenants = []
-    counts = [round(total * TENANT_SHARE), total - round(total * TENANT_SHARE)]
-    for name, count in zip(["bench-a", "bench-b"], counts, strict=True):
-        row = auth.create_tenant(db, name=name)
-        auth.set_rate_limit(db, tenant=row["tenant_id"], per_minute=1_000_000_000)
-        _key, secret = auth.create_key(
-            db, tenant=row["tenant_id"], name="bench", scopes=list(auth.SCOPES)
-        )
-        tenants.append({"tenant_id": row["tenant_id"], "name": name, "key": secret, "count": count})
+    tenants = make_tenants(db, total)
     db.dispose()
 
     engine = sa.create_engine(url)
-    rng = random.Random(20261125)
-    statuses, status_w = _weighted(STATUSES)
-    priorities, priority_w = _weighted(PRIORITIES)
-    channels, channel_w = _weighted(CHANNELS)
-    now = int(time.time() * 1000)
     samples: list[str] = []
     indexes = [ix for table in (t.tickets, t.ticket_tags, t.messages) for ix in table.indexes]
 
@@ -174,30 +158,11 @@ def _seed_into(path: Path, total: int, *, log) -> Seeded:
         with conn.begin():
             for ix in indexes:
                 ix.drop(conn)
-            done = 0
-            for tenant in tenants:
-                left = tenant["count"]
-                while left > 0:
-                    n = min(BATCH, left)
-                    left -= n
-                    tk, tg, ms = _batch(
-                        n,
-                        tenant["tenant_id"],
-                        now,
-                        rng,
-                        (statuses, status_w),
-                        (priorities, priority_w),
-                        (channels, channel_w),
-                    )
-                    conn.execute(t.tickets.insert(), tk)
-                    if tg:
-                        conn.execute(t.ticket_tags.insert(), tg)
-                    conn.execute(t.messages.insert(), ms)
-                    if tenant is tenants[0] and len(samples) < 1000:
-                        samples.extend(r["ticket_id"] for r in tk[: 1000 - len(samples)])
-                    done += n
-                    if done % 200_000 < BATCH:
-                        log(f"seed: {done:,}/{total:,} tickets")
+            for tk, tg, ms in batches(tenants, total, samples=samples, log=log):
+                conn.execute(t.tickets.insert(), tk)
+                if tg:
+                    conn.execute(t.ticket_tags.insert(), tg)
+                conn.execute(t.messages.insert(), ms)
             log("seed: building indexes")
             for ix in indexes:
                 ix.create(conn)
@@ -216,6 +181,54 @@ def _seed_into(path: Path, total: int, *, log) -> Seeded:
         seconds=0.0,
         cached=False,
     )
+
+
+def make_tenants(db, total: int) -> list[dict]:
+    """Two tenants and their keys, through the server's own admin functions; rate limits out
+    of the way (the accounting still runs on every request, only the 429s are avoided)."""
+    from threada.domain import auth
+
+    tenants = []
+    counts = [round(total * TENANT_SHARE), total - round(total * TENANT_SHARE)]
+    for name, count in zip(["bench-a", "bench-b"], counts, strict=True):
+        row = auth.create_tenant(db, name=name)
+        auth.set_rate_limit(db, tenant=row["tenant_id"], per_minute=1_000_000_000)
+        _key, secret = auth.create_key(
+            db, tenant=row["tenant_id"], name="bench", scopes=list(auth.SCOPES)
+        )
+        tenants.append({"tenant_id": row["tenant_id"], "name": name, "key": secret, "count": count})
+    return tenants
+
+
+def batches(tenants: list[dict], total: int, *, samples: list[str], log):
+    """(tickets, tags, messages) row batches for every tenant, the same for every database
+    (one seeded generator); the first 1,000 ticket ids of tenant A go to `samples`."""
+    rng = random.Random(20261125)
+    statuses, status_w = _weighted(STATUSES)
+    priorities, priority_w = _weighted(PRIORITIES)
+    channels, channel_w = _weighted(CHANNELS)
+    now = int(time.time() * 1000)
+    done = 0
+    for tenant in tenants:
+        left = tenant["count"]
+        while left > 0:
+            n = min(BATCH, left)
+            left -= n
+            tk, tg, ms = _batch(
+                n,
+                tenant["tenant_id"],
+                now,
+                rng,
+                (statuses, status_w),
+                (priorities, priority_w),
+                (channels, channel_w),
+            )
+            if tenant is tenants[0] and len(samples) < 1000:
+                samples.extend(r["ticket_id"] for r in tk[: 1000 - len(samples)])
+            yield tk, tg, ms
+            done += n
+            if done % 200_000 < BATCH:
+                log(f"seed: {done:,}/{total:,} tickets")
 
 
 def _batch(n, tenant_id, now, rng, statuses, priorities, channels):
