@@ -92,7 +92,7 @@ def idempotency(bases: list[str], *, url: str, key: str, keys: int = 5, each: in
                 json=body,
                 headers={**headers, "Idempotency-Key": idem},
             )
-        ticket = r.json().get("summary", {}).get("ticket_id") if r.status_code == 201 else None
+        ticket = r.json()["ticket"]["summary"]["ticket_id"] if r.status_code == 201 else None
         return r.status_code, ticket
 
     with ThreadPoolExecutor(max_workers=each) as pool:

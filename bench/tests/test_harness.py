@@ -194,12 +194,14 @@ def test_postgresql_two_processes_growth_and_the_readme_table(tmp_path):
         "met",
     )
     assert targets["two processes vs one: first page, PostgreSQL (same server core)"][0] == 1.1
-    assert targets[
-        "two processes: rate limit exact across two processes (accepted <= limit)"
-    ] == (None, "missed")
-    assert targets[
-        "growth: first-page statement at 5,000,000 vs 100,000 tickets (PostgreSQL)"
-    ] == (1.1, "met")
+    assert targets["two processes: rate limit exact across two processes (accepted <= limit)"] == (
+        None,
+        "missed",
+    )
+    assert targets["growth: first-page statement at 5,000,000 vs 100,000 tickets (PostgreSQL)"] == (
+        1.1,
+        "met",
+    )
     table = report.readme_table(doc)
     assert "| `GET /tickets?limit=25`, first page | 3,000 | 1.50x |" in table
     assert "| 5,000,000 | 0.110 | 2,000 |" in table

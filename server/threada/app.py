@@ -49,6 +49,19 @@ def base_path_of(document: dict) -> str:
     return urlsplit(document["servers"][0]["url"]).path.rstrip("/")
 
 
+def database_from(settings: Settings) -> Database:
+    """The process's Database, with the pool settings for PostgreSQL."""
+    return Database(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pre_ping=settings.db_pre_ping,
+        prepare_threshold=None
+        if settings.db_prepare_threshold < 0
+        else settings.db_prepare_threshold,
+    )
+
+
 def create_app(config: dict[str, t.Any] | Settings | None = None) -> FlaskApp | AsyncApp:
     """Build the app: defaults, then THREADA_* environment variables, then `config`.
 
@@ -72,7 +85,7 @@ def create_app(config: dict[str, t.Any] | Settings | None = None) -> FlaskApp | 
     document = spec.load_spec(bundle)
     base_path = base_path_of(document)
 
-    db: Database = extra.get("database") or Database(settings.database_url)
+    db: Database = extra.get("database") or database_from(settings)
     if extra.get("auto_upgrade", True):
         db.upgrade()
     services = Services(

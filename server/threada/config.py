@@ -41,6 +41,14 @@ class Settings:
     # the request moves to the thread pool (the loop is never held longer than this).
     inline_read_budget_ms: float = 5.0
     redis_url: str | None = None
+    # PostgreSQL connection pool per process (SQLite keeps its own per-thread connections).
+    db_pool_size: int = 10
+    db_max_overflow: int = 20
+    # Ping each connection as it leaves the pool (one round trip per request).
+    db_pre_ping: bool = False
+    # psycopg prepares a statement after this many runs on a connection; -1 never does
+    # (PgBouncer in transaction mode before 1.21, or without max_prepared_statements).
+    db_prepare_threshold: int = 5
 
     @classmethod
     def from_env(cls, overrides: dict[str, Any] | None = None) -> Settings:

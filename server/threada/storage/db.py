@@ -38,7 +38,16 @@ class QuickReader:
 class Database:
     """One engine per process; `read()` and `write()` hand out connections."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        echo: bool = False,
+        pool_size: int = 10,
+        max_overflow: int = 20,
+        pre_ping: bool = False,
+        prepare_threshold: int | None = 5,
+    ) -> None:
         self.url = url
         self._local = threading.local()
         self._quick: list = []  # every per-thread SQLite connection, closed by dispose()
@@ -54,18 +63,34 @@ class Database:
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
         else:
-            kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+            # No ping on every checkout: it is a round trip per request (a third of a list
+            # page's on PostgreSQL). A connection the server dropped fails its statement
+            # instead; SQLAlchemy then throws away the whole pool, so after a database restart
+            # one request per process fails and the rest reconnect (THREADA_DB_PRE_PING=1
+            # trades the round trip for that request).
+            kwargs.update(pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=pre_ping)
+            if url.startswith("postgresql+psycopg"):
+                # psycopg prepares a statement on a connection once it has run this many
+                # times there (None: never, e.g. behind PgBouncer before 1.21).
+                kwargs["connect_args"] = {"prepare_threshold": prepare_threshold}
         self.engine = sa.create_engine(url, **kwargs)
         if self.is_sqlite:
             _sqlite_setup(self.engine)
 
     @contextmanager
     def read(self, *, single_statement: bool = False) -> Iterator[sa.Connection]:
-        """A read; several statements share one snapshot unless `single_statement`
-        says there is only one (then SQLite skips BEGIN/ROLLBACK: two round trips less)."""
+        """A read; several statements share one snapshot unless `single_statement` says
+        they need not (then each statement is its own transaction: no BEGIN and ROLLBACK,
+        two round trips less on PostgreSQL)."""
         with self.engine.connect() as conn:
-            if single_statement and self.is_sqlite:
-                conn = conn.execution_options(sqlite_begin=None)
+            if single_statement:
+                conn = conn.execution_options(
+                    **(
+                        {"sqlite_begin": None}
+                        if self.is_sqlite
+                        else {"isolation_level": "AUTOCOMMIT"}
+                    )
+                )
             yield conn
 
     @contextmanager
@@ -74,7 +99,8 @@ class Database:
         Connection: checking one out and back costs about 11 us, as much as finding a key.
 
         SQLite: one connection per thread, kept open (autocommit; a single SELECT is its own
-        snapshot). Other databases: a pool checkout, rolled back and returned afterwards.
+        snapshot). Other databases: a pool checkout in autocommit for the statement, so it
+        costs one round trip (no BEGIN, no ROLLBACK when it goes back to the pool).
         """
         if self.is_sqlite:
             reader = getattr(self._local, "reader", None)
@@ -88,10 +114,15 @@ class Database:
             yield reader
             return
         fairy = self.engine.raw_connection()
+        dbapi = fairy.driver_connection
         try:
-            yield QuickReader(self.engine.dialect, fairy.driver_connection)
+            dbapi.autocommit = True  # psycopg: a local flag, no round trip
+            yield QuickReader(self.engine.dialect, dbapi)
         finally:
-            fairy.close()
+            try:
+                dbapi.autocommit = False
+            finally:
+                fairy.close()
 
     @contextmanager
     def write(self) -> Iterator[sa.Connection]:

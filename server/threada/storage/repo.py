@@ -228,7 +228,15 @@ def lease_quota(
 
 def insert_ticket(conn: sa.Connection, *, row: Row) -> None:
     conn.execute(tickets.insert().values(**row))
-    _replace_tags(conn, ticket_id=row["ticket_id"], tenant_id=row["tenant_id"], tags=row["tags"])
+    # A new ticket has no tag rows to replace: only the insert (one round trip less).
+    if row["tags"]:
+        conn.execute(
+            ticket_tags.insert(),
+            [
+                {"ticket_id": row["ticket_id"], "tenant_id": row["tenant_id"], "tag": t}
+                for t in row["tags"]
+            ],
+        )
 
 
 def _replace_tags(conn: sa.Connection, *, ticket_id: str, tenant_id: str, tags: list[str]) -> None:
