@@ -112,6 +112,20 @@ def seed(work: Path, tickets: int, *, log=print) -> Seeded:
             seconds=0.0,
             cached=True,
         )
+    # A seed of the same version for an older schema: migrate it, as a production database
+    # would be, instead of seeding again.
+    for older in sorted(work.glob(f"seed-{tickets}-rev*-v{SEED_VERSION}.db")):
+        older_meta = older.with_suffix(".json")
+        if older == db_path or not older_meta.exists():
+            continue
+        try:
+            _upgrade(older, log=log)
+        except Exception as exc:  # noqa: BLE001 - any failure means: seed again
+            log(f"seed: migrating {older.name} failed ({exc}); seeding again")
+            break
+        shutil.move(older, db_path)
+        shutil.move(older_meta, meta_path)
+        return seed(work, tickets, log=log)
     # Databases seeded for an older schema or seed version are dead weight (about 1.3 GB each).
     for stale in work.glob(f"seed-{tickets}-*"):
         if stale.name.split(".")[0] != db_path.stem:
@@ -129,6 +143,19 @@ def seed(work: Path, tickets: int, *, log=print) -> Seeded:
     return seeded
 
 
+def _upgrade(path: Path, *, log) -> None:
+    from threada.storage.db import Database
+
+    log(f"seed: migrating {path.name} to {schema_revision()}")
+    db = Database(f"sqlite:///{path.as_posix()}")
+    try:
+        db.upgrade()
+        with db.write() as conn:
+            conn.exec_driver_sql("ANALYZE")
+    finally:
+        db.dispose()
+
+
 def _seed_into(path: Path, total: int, *, log) -> Seeded:
     import sqlalchemy as sa
     from threada.storage import tables as t
@@ -143,7 +170,6 @@ def _seed_into(path: Path, total: int, *, log) -> Seeded:
 
     engine = sa.create_engine(url)
     samples: list[str] = []
-    indexes = [ix for table in (t.tickets, t.ticket_tags, t.messages) for ix in table.indexes]
 
     with engine.connect() as conn:
         for pragma in (
@@ -156,16 +182,21 @@ def _seed_into(path: Path, total: int, *, log) -> Seeded:
             conn.exec_driver_sql(f"PRAGMA {pragma}")
         conn.commit()
         with conn.begin():
-            for ix in indexes:
-                ix.drop(conn)
+            # The migrations' own indexes, dropped for the load and rebuilt as they were.
+            indexes = conn.exec_driver_sql(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                "AND tbl_name IN ('tickets', 'ticket_tags', 'messages')"
+            ).all()
+            for name, _sql in indexes:
+                conn.exec_driver_sql(f'DROP INDEX "{name}"')
             for tk, tg, ms in batches(tenants, total, samples=samples, log=log):
                 conn.execute(t.tickets.insert(), tk)
                 if tg:
                     conn.execute(t.ticket_tags.insert(), tg)
                 conn.execute(t.messages.insert(), ms)
             log("seed: building indexes")
-            for ix in indexes:
-                ix.create(conn)
+            for _name, sql in indexes:
+                conn.exec_driver_sql(sql)
         conn.exec_driver_sql("ANALYZE")
         conn.commit()
     engine.dispose()

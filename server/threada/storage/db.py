@@ -114,7 +114,7 @@ class Database:
             yield reader
             return
         fairy = self.engine.raw_connection()
-        dbapi = fairy.driver_connection
+        dbapi: t.Any = fairy.driver_connection
         try:
             dbapi.autocommit = True  # psycopg: a local flag, no round trip
             yield QuickReader(self.engine.dialect, dbapi)
