@@ -249,12 +249,16 @@ class StatementCounter:
 
     def read(self, requests: int) -> tuple[float, list[tuple[float, str]]]:
         rows = self.conn.execute(
-            "SELECT calls, query FROM pg_stat_statements WHERE dbid = %s "
+            "SELECT calls, round((total_exec_time / calls * 1000)::numeric, 1), query "
+            "FROM pg_stat_statements WHERE dbid = %s "
             "AND query NOT LIKE '%%pg_stat_statements%%' ORDER BY calls DESC",
             (self.dbid,),
         ).fetchall()
         total = sum(r[0] for r in rows) / requests
-        top = [(round(c / requests, 2), " ".join(q.split())[:110]) for c, q in rows[:12]]
+        top = [
+            (round(c / requests, 2), f"{us:7.1f} us  " + " ".join(q.split())[:100])
+            for c, us, q in rows[:12]
+        ]
         return round(total, 2), top
 
 

@@ -92,6 +92,12 @@ class Database:
                     )
                 )
             yield conn
+            if not self.is_sqlite and conn.in_transaction():
+                # A read ends in COMMIT, not ROLLBACK (the same for a transaction that wrote
+                # nothing): psycopg answers every ROLLBACK by dropping the connection's
+                # prepared statements (DEALLOCATE ALL, and five more runs of each statement
+                # before it is prepared again).
+                conn.commit()
 
     @contextmanager
     def quick_read(self) -> Iterator[QuickReader]:
