@@ -27,6 +27,7 @@ import shutil
 import statistics
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -54,8 +55,12 @@ def _scope(method: str, path: str, query: str, headers: list[tuple[bytes, bytes]
     }
 
 
-async def call(app, method: str, path: str, *, query: str = "", key: str, body: bytes = b""):
+async def call(
+    app, method: str, path: str, *, query: str = "", key: str, body: bytes = b"", idem: str = ""
+):
     headers = [(b"host", b"127.0.0.1:8080"), (b"x-api-key", key.encode())]
+    if idem:
+        headers.append((b"idempotency-key", idem.encode()))
     if body:
         headers += [
             (b"content-type", b"application/json"),
@@ -108,6 +113,8 @@ def scenarios(meta: dict, token: str, open_ids: list[str]) -> dict:
         ),
         "get": lambda i: ("GET", f"{BASE}/tickets/{ids[i % len(ids)]}", "", key, b""),
         "create": lambda i: ("POST", f"{BASE}/tickets", "", key, ticket_body),
+        # The same with an Idempotency-Key, new for every request (as make bench sends it).
+        "create_idem": lambda i: ("POST", f"{BASE}/tickets", "", key, ticket_body),
         "add_message": lambda i: (
             "POST",
             f"{BASE}/tickets/{open_ids[i % len(open_ids)]}/messages",
@@ -118,7 +125,14 @@ def scenarios(meta: dict, token: str, open_ids: list[str]) -> dict:
     }
 
 
-EXPECTED = {"list_first": 200, "list_token": 200, "get": 200, "create": 201, "add_message": 201}
+EXPECTED = {
+    "list_first": 200,
+    "list_token": 200,
+    "get": 200,
+    "create": 201,
+    "create_idem": 201,
+    "add_message": 201,
+}
 
 
 def build(framework: str, db_path: Path, workdir: Path, url: str | None = None):
@@ -184,7 +198,7 @@ async def run(args) -> None:
             make = table[name]
             for i in range(min(200, args.n)):  # warm-up
                 m, p, q, k, b = make(i)
-                status, body = await call(app, m, p, query=q, key=k, body=b)
+                status, body = await call(app, m, p, query=q, key=k, body=b, idem=_idem(name))
                 assert status == EXPECTED[name], (name, status, body[:300])
             samples = []
             if counter:
@@ -192,7 +206,7 @@ async def run(args) -> None:
             for i in range(args.n):
                 m, p, q, k, b = make(i)
                 t0 = time.process_time()
-                status, _ = await call(app, m, p, query=q, key=k, body=b)
+                status, _ = await call(app, m, p, query=q, key=k, body=b, idem=_idem(name))
                 samples.append(time.process_time() - t0)
                 if status != EXPECTED[name]:
                     raise SystemExit(f"{name}: status {status}")
@@ -221,13 +235,17 @@ async def run(args) -> None:
                 profiler.start()
                 for i in range(args.n):
                     m, p, q, k, b = make(i)
-                    await call(app, m, p, query=q, key=k, body=b)
+                    await call(app, m, p, query=q, key=k, body=b, idem=_idem(name))
                 profiler.stop()
                 print(profiler.output_text(unicode=False, color=False, show_all=False))
         if args.json:
             Path(args.json).write_text(json.dumps(results, indent=2))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _idem(scenario: str) -> str:
+    return uuid.uuid4().hex if scenario == "create_idem" else ""
 
 
 class StatementCounter:
