@@ -81,7 +81,9 @@ def test_every_server_scenario_on_both_frameworks_has_a_label():
         assert report.label(name, META).startswith("Server (AsyncApp) ")
         assert report.server_app(name) == "AsyncApp"
     assert report.server_app("floor_async") is None
-    assert run.FRAMEWORKS["async"][1] == {"THREADA_FRAMEWORK": "async"}
+    # AsyncApp is the default: its server runs with THREADA_FRAMEWORK cleared.
+    assert run.FRAMEWORKS["async"][1] == {}
+    assert run.FRAMEWORKS["flask"][1] == {"THREADA_FRAMEWORK": "flask"}
 
 
 def test_bench_only_skips_a_framework_none_of_whose_scenarios_is_asked_for():
