@@ -282,7 +282,7 @@ class StatementCounter:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--framework", choices=("flask", "async"), default="flask")
+    parser.add_argument("--framework", choices=("flask", "async"), default="async")
     parser.add_argument("--n", type=int, default=5000)
     parser.add_argument("--scenario", action="append", choices=list(EXPECTED))
     parser.add_argument("--db", default=str(DEFAULT_DB))

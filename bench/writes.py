@@ -32,13 +32,13 @@ def main() -> None:
     import sqlalchemy as sa
     from threada.domain import tickets
     from threada.domain.auth import Principal
-    from threada.domain.idempotency import Idempotency, StoredResponse, fingerprint
+    from threada.domain.idempotency import Claim, Idempotency, StoredResponse, fingerprint
     from threada.storage.db import Database
 
     meta = json.loads(Path(args.meta).read_text())
     tenant = meta["tenants"][0]["tenant_id"]
     db = Database(args.url)
-    idem = Idempotency(db, ttl_seconds=86400, wait_seconds=10)
+    idem = Idempotency(ttl_seconds=86400, wait_seconds=10)
     principal = Principal(key_id="key_bench", tenant_id=tenant, scopes=frozenset(), rate_limit=None)
     body = {
         "subject": "Order 1234 has not arrived",
@@ -77,16 +77,17 @@ def main() -> None:
         tickets.create_ticket(db, principal=principal, body=body)
 
     def create_idem(i: int) -> None:
-        def produce() -> StoredResponse:
-            t = tickets.create_ticket(db, principal=principal, body=body)
+        # As the handler does: the record and the ticket in one transaction.
+        def produce(conn: sa.Connection) -> StoredResponse:
+            t = tickets.insert_ticket(conn, principal=principal, body=body)
             return StoredResponse(status=201, body=json.dumps({"ticket": t}), headers={})
 
-        idem.run(
+        claim = Claim(
             tenant_id=tenant,
             key=uuid.uuid4().hex,
             fingerprint=fingerprint("POST", "/tickets", body),
-            produce=produce,
         )
+        idem.write_once(db, claim, produce)
 
     def add_message(i: int) -> None:
         tickets.add_message(

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
@@ -576,6 +578,36 @@ def list_actions(
 # --- idempotency -----------------------------------------------------------------------------
 
 
+_IDEM_WHERE = (
+    idempotency_records.c.tenant_id == sa.bindparam("w_tenant_id"),
+    idempotency_records.c.idem_key == sa.bindparam("w_idem_key"),
+)
+# Built once (like the ticket inserts); the claim is INSERT ... ON CONFLICT DO NOTHING, so it
+# needs no savepoint around it (two statements less: SAVEPOINT and RELEASE). On PostgreSQL it
+# waits for a concurrent transaction inserting the same key, as the plain INSERT did, and
+# then inserts nothing.
+# RETURNING says whether the row went in (rowcount is -1 here on psycopg).
+_CLAIM = {
+    "sqlite": sqlite_insert(idempotency_records)
+    .on_conflict_do_nothing()
+    .returning(idempotency_records.c.idem_key),
+    "postgresql": pg_insert(idempotency_records)
+    .on_conflict_do_nothing()
+    .returning(idempotency_records.c.idem_key),
+}
+_GET_IDEMPOTENCY_RECORD = sa.select(idempotency_records).where(*_IDEM_WHERE)
+_COMPLETE_IDEMPOTENCY_RECORD = (
+    idempotency_records.update()
+    .where(*_IDEM_WHERE)
+    .values(
+        state="done",
+        status=sa.bindparam("v_status"),
+        body=sa.bindparam("v_body"),
+        headers=sa.bindparam("v_headers", type_=idempotency_records.c.headers.type),
+    )
+)
+
+
 def claim_idempotency_key(
     conn: sa.Connection,
     *,
@@ -586,27 +618,28 @@ def claim_idempotency_key(
     action_id: str | None = None,
 ) -> bool:
     """Insert a pending record; False when one exists already (the caller lost the race)."""
+    row = {
+        "tenant_id": tenant_id,
+        "idem_key": idem_key,
+        "fingerprint": fingerprint,
+        "state": "pending",
+        "created_at": now,
+        "action_id": action_id,
+    }
+    stmt = _CLAIM.get(conn.dialect.name)
+    if stmt is not None:
+        return conn.execute(stmt, row).first() is not None
     try:
         with conn.begin_nested():
-            conn.execute(
-                idempotency_records.insert().values(
-                    tenant_id=tenant_id,
-                    idem_key=idem_key,
-                    fingerprint=fingerprint,
-                    state="pending",
-                    created_at=now,
-                    action_id=action_id,
-                )
-            )
+            conn.execute(idempotency_records.insert(), row)
     except IntegrityError:
         return False
     return True
 
 
 def get_idempotency_record(conn: sa.Connection, *, tenant_id: str, idem_key: str) -> Row | None:
-    r = idempotency_records.c
-    return _one(
-        conn, sa.select(idempotency_records).where(r.tenant_id == tenant_id, r.idem_key == idem_key)
+    return _first(
+        conn.execute(_GET_IDEMPOTENCY_RECORD, {"w_tenant_id": tenant_id, "w_idem_key": idem_key})
     )
 
 
@@ -619,11 +652,15 @@ def complete_idempotency_record(
     body: str,
     headers: dict[str, str],
 ) -> None:
-    r = idempotency_records.c
     conn.execute(
-        idempotency_records.update()
-        .where(r.tenant_id == tenant_id, r.idem_key == idem_key)
-        .values(state="done", status=status, body=body, headers=headers)
+        _COMPLETE_IDEMPOTENCY_RECORD,
+        {
+            "w_tenant_id": tenant_id,
+            "w_idem_key": idem_key,
+            "v_status": status,
+            "v_body": body,
+            "v_headers": headers,
+        },
     )
 
 
