@@ -111,6 +111,13 @@ def scenarios(meta: dict, token: str, open_ids: list[str]) -> dict:
             key,
             b"",
         ),
+        "list_filtered": lambda i: (
+            "GET",
+            f"{BASE}/tickets",
+            "status=pending&channel=email&priority=high&limit=25",
+            key,
+            b"",
+        ),
         "get": lambda i: ("GET", f"{BASE}/tickets/{ids[i % len(ids)]}", "", key, b""),
         "create": lambda i: ("POST", f"{BASE}/tickets", "", key, ticket_body),
         # The same with an Idempotency-Key, new for every request (as make bench sends it).
@@ -128,6 +135,7 @@ def scenarios(meta: dict, token: str, open_ids: list[str]) -> dict:
 EXPECTED = {
     "list_first": 200,
     "list_token": 200,
+    "list_filtered": 200,
     "get": 200,
     "create": 201,
     "create_idem": 201,
