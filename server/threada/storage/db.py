@@ -84,6 +84,8 @@ class Database:
                 "timeout": busy_timeout_ms / 1000,
                 "check_same_thread": False,
             }
+            if path and path != ":memory:":  # a file: SQLAlchemy's QueuePool
+                kwargs["pool_timeout"] = pool_timeout
         else:
             # No ping on every checkout: it is a round trip per request (a third of a list
             # page's on PostgreSQL). A connection the server dropped fails its statement
