@@ -16,6 +16,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -161,8 +162,9 @@ def cpu_busy(seconds: float = 0.5) -> float:
     return round(1 - (idle2 - idle1) / total, 2) if total > 0 else -1.0
 
 
-def cpu_times(pid: int | None) -> dict:
-    """CPU seconds so far: the whole machine (busy), process `pid`, and our reaped children."""
+def cpu_times(pid: int | list[int] | None, extra: Callable[[], float] | None = None) -> dict:
+    """CPU seconds so far: the whole machine (busy), process `pid` (or the sum of several),
+    our reaped children (wrk), and `extra()` (e.g. PostgreSQL's processes)."""
     import resource
 
     tick = os.sysconf("SC_CLK_TCK")
@@ -172,19 +174,22 @@ def cpu_times(pid: int | None) -> dict:
     # run itself is largely softirq time that no process is charged with).
     idle = sum(values[3:7])
     proc = 0.0
-    if pid:
+    for one in pid if isinstance(pid, list) else [pid]:
+        if not one:
+            continue
         try:
-            with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            with open(f"/proc/{one}/stat", encoding="ascii") as f:
                 fields = f.read().rsplit(")", 1)[1].split()
-            proc = (int(fields[11]) + int(fields[12])) / tick
+            proc += (int(fields[11]) + int(fields[12])) / tick
         except (OSError, IndexError, ValueError):
-            proc = 0.0
+            pass
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
         "wall": time.monotonic(),
         "busy": (sum(values) - idle) / tick,
         "server": proc,
         "wrk": kids.ru_utime + kids.ru_stime,
+        "extra": extra() if extra else 0.0,
     }
 
 
@@ -193,7 +198,7 @@ def other_cpu(before: dict, after: dict) -> float:
     wall = after["wall"] - before["wall"]
     if wall <= 0:
         return 0.0
-    ours = (after["server"] - before["server"]) + (after["wrk"] - before["wrk"])
+    ours = sum(after[k] - before.get(k, 0.0) for k in ("server", "wrk", "extra") if k in after)
     return round(max(0.0, (after["busy"] - before["busy"]) - ours) / wall, 2)
 
 
@@ -214,9 +219,19 @@ def run_wrk(
     headers: dict[str, str] | None = None,
     paths_file: Path | None = None,
     body_file: Path | None = None,
+    ports: list[int] | None = None,
+    idempotency: bool = False,
 ) -> dict:
-    """One wrk run (one thread, fixed connections and duration); the parsed figures."""
+    """One wrk run (fixed connections and duration); the parsed figures.
+
+    One thread, or with `ports` one thread per port, each thread's connections going to
+    its port on the URL's host: a round-robin split of the load over several servers
+    (connection by connection) without a proxy in between."""
     env = {**os.environ, "BENCH_METHOD": method}
+    if ports:
+        env["BENCH_PORTS"] = ",".join(str(p) for p in ports)
+    if idempotency:
+        env["BENCH_IDEMPOTENCY"] = "1"
     if headers:
         env["BENCH_HEADERS"] = "\n".join(f"{k}: {v}" for k, v in headers.items())
     if paths_file:
@@ -225,7 +240,7 @@ def run_wrk(
         env["BENCH_BODY"] = str(body_file)
     cmd = [
         "wrk",
-        "-t1",
+        f"-t{len(ports) if ports else 1}",
         f"-c{connections}",
         f"-d{max(1, round(duration))}s",
         "--timeout",

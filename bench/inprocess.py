@@ -2,6 +2,7 @@
 
     python -m bench.inprocess [--framework flask|async] [--n 5000] [--scenario NAME ...]
                               [--db bench/work/seed-100000-rev0001-v1.db] [--profile]
+                              [--url postgresql+psycopg://... --meta bench/work/pg-seed_...json]
 
 Builds the app with `create_app` on a copy of a seeded database (the bench
 helper's `bench/work/seed-*.db`; `python -m bench.seed` makes one), then
@@ -11,6 +12,10 @@ request, i.e. CPU of every thread of this process (the FlaskApp's WSGI thread
 hand-off included). CPU time barely moves when other work shares the machine,
 unlike wall-clock throughput, so it is the figure to compare changes with.
 `--profile` runs each scenario once more under pyinstrument and prints the tree.
+
+`--url` runs on that database instead (e.g. a copy of the bench's PostgreSQL seed, with
+`--meta` its description); on PostgreSQL it also counts the statements each request sends
+(pg_stat_statements, BEGIN/COMMIT/ROLLBACK included: one round trip each) and lists them.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import shutil
 import statistics
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -49,8 +55,12 @@ def _scope(method: str, path: str, query: str, headers: list[tuple[bytes, bytes]
     }
 
 
-async def call(app, method: str, path: str, *, query: str = "", key: str, body: bytes = b""):
+async def call(
+    app, method: str, path: str, *, query: str = "", key: str, body: bytes = b"", idem: str = ""
+):
     headers = [(b"host", b"127.0.0.1:8080"), (b"x-api-key", key.encode())]
+    if idem:
+        headers.append((b"idempotency-key", idem.encode()))
     if body:
         headers += [
             (b"content-type", b"application/json"),
@@ -101,8 +111,17 @@ def scenarios(meta: dict, token: str, open_ids: list[str]) -> dict:
             key,
             b"",
         ),
+        "list_filtered": lambda i: (
+            "GET",
+            f"{BASE}/tickets",
+            "status=pending&channel=email&priority=high&limit=25",
+            key,
+            b"",
+        ),
         "get": lambda i: ("GET", f"{BASE}/tickets/{ids[i % len(ids)]}", "", key, b""),
         "create": lambda i: ("POST", f"{BASE}/tickets", "", key, ticket_body),
+        # The same with an Idempotency-Key, new for every request (as make bench sends it).
+        "create_idem": lambda i: ("POST", f"{BASE}/tickets", "", key, ticket_body),
         "add_message": lambda i: (
             "POST",
             f"{BASE}/tickets/{open_ids[i % len(open_ids)]}/messages",
@@ -113,18 +132,28 @@ def scenarios(meta: dict, token: str, open_ids: list[str]) -> dict:
     }
 
 
-EXPECTED = {"list_first": 200, "list_token": 200, "get": 200, "create": 201, "add_message": 201}
+EXPECTED = {
+    "list_first": 200,
+    "list_token": 200,
+    "list_filtered": 200,
+    "get": 200,
+    "create": 201,
+    "create_idem": 201,
+    "add_message": 201,
+}
 
 
-def build(framework: str, db_path: Path, workdir: Path):
+def build(framework: str, db_path: Path, workdir: Path, url: str | None = None):
     from threada.app import create_app
 
-    copy = workdir / "inprocess.db"
-    if not copy.exists():
-        shutil.copyfile(db_path, copy)
+    if url is None:
+        copy = workdir / "inprocess.db"
+        if not copy.exists():
+            shutil.copyfile(db_path, copy)
+        url = f"sqlite:///{copy}"
     return create_app(
         {
-            "database_url": f"sqlite:///{copy}",
+            "database_url": url,
             "var_dir": workdir,
             "secret_key": "inprocess-bench-secret",
             "default_rate_limit": 10**9,
@@ -136,10 +165,12 @@ def build(framework: str, db_path: Path, workdir: Path):
 async def run(args) -> None:
     from threada import storage  # noqa: F401 - import cost outside the measurement
 
-    meta = json.loads(Path(str(args.db).removesuffix(".db") + ".json").read_text())
+    meta_path = args.meta or str(args.db).removesuffix(".db") + ".json"
+    meta = json.loads(Path(meta_path).read_text())
     workdir = Path(tempfile.mkdtemp(prefix="threada-inprocess-"))
     try:
-        app = build(args.framework, Path(args.db), workdir)
+        app = build(args.framework, Path(args.db), workdir, args.url)
+        counter = StatementCounter(args.url) if args.url and "postgresql" in args.url else None
         # Tenant limits from the seed would stop the run with 429s: lift them.
         from threada.storage.tables import tenants
 
@@ -175,13 +206,15 @@ async def run(args) -> None:
             make = table[name]
             for i in range(min(200, args.n)):  # warm-up
                 m, p, q, k, b = make(i)
-                status, body = await call(app, m, p, query=q, key=k, body=b)
+                status, body = await call(app, m, p, query=q, key=k, body=b, idem=_idem(name))
                 assert status == EXPECTED[name], (name, status, body[:300])
             samples = []
+            if counter:
+                counter.reset()
             for i in range(args.n):
                 m, p, q, k, b = make(i)
                 t0 = time.process_time()
-                status, _ = await call(app, m, p, query=q, key=k, body=b)
+                status, _ = await call(app, m, p, query=q, key=k, body=b, idem=_idem(name))
                 samples.append(time.process_time() - t0)
                 if status != EXPECTED[name]:
                     raise SystemExit(f"{name}: status {status}")
@@ -190,11 +223,19 @@ async def run(args) -> None:
                 "cpu_us_mean": round(1e6 * total / args.n, 1),
                 "cpu_us_median": round(1e6 * statistics.median(samples), 1),
             }
+            if counter:
+                per_request, top = counter.read(args.n)
+                results[name]["statements_per_request"] = per_request
+                results[name]["statements"] = top
             print(
                 f"{args.framework:5} {name:12} mean {results[name]['cpu_us_mean']:8.1f} us"
                 f"  median {results[name]['cpu_us_median']:8.1f} us   (n={args.n})",
                 flush=True,
             )
+            if counter:
+                print(f"      {results[name]['statements_per_request']:.2f} statements/request:")
+                for calls, query in results[name]["statements"]:
+                    print(f"      {calls:6.2f}  {query}")
             if args.profile:
                 from pyinstrument import Profiler
 
@@ -202,7 +243,7 @@ async def run(args) -> None:
                 profiler.start()
                 for i in range(args.n):
                     m, p, q, k, b = make(i)
-                    await call(app, m, p, query=q, key=k, body=b)
+                    await call(app, m, p, query=q, key=k, body=b, idem=_idem(name))
                 profiler.stop()
                 print(profiler.output_text(unicode=False, color=False, show_all=False))
         if args.json:
@@ -211,14 +252,52 @@ async def run(args) -> None:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+def _idem(scenario: str) -> str:
+    return uuid.uuid4().hex if scenario == "create_idem" else ""
+
+
+class StatementCounter:
+    """Statements (round trips) the server sends PostgreSQL, from pg_stat_statements."""
+
+    def __init__(self, url: str) -> None:
+        import psycopg
+
+        dsn = url.replace("postgresql+psycopg://", "postgresql://")
+        self.conn = psycopg.connect(dsn, autocommit=True)
+        self.conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        row = self.conn.execute(
+            "SELECT oid FROM pg_database WHERE datname = current_database()"
+        ).fetchone()
+        self.dbid = row[0] if row else 0
+
+    def reset(self) -> None:
+        self.conn.execute("SELECT pg_stat_statements_reset()")
+
+    def read(self, requests: int) -> tuple[float, list[tuple[float, str]]]:
+        rows = self.conn.execute(
+            "SELECT calls, round((total_exec_time / calls * 1000)::numeric, 1), query "
+            "FROM pg_stat_statements WHERE dbid = %s "
+            "AND query NOT LIKE '%%pg_stat_statements%%' ORDER BY calls DESC",
+            (self.dbid,),
+        ).fetchall()
+        total = sum(r[0] for r in rows) / requests
+        top = [
+            (round(c / requests, 2), f"{us:7.1f} us  " + " ".join(q.split())[:100])
+            for c, us, q in rows[:12]
+        ]
+        return round(total, 2), top
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--framework", choices=("flask", "async"), default="flask")
+    parser.add_argument("--framework", choices=("flask", "async"), default="async")
     parser.add_argument("--n", type=int, default=5000)
     parser.add_argument("--scenario", action="append", choices=list(EXPECTED))
     parser.add_argument("--db", default=str(DEFAULT_DB))
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--json", help="also write the figures here")
+    parser.add_argument("--url", help="a database URL to run on instead of a copy of --db")
+    parser.add_argument("--meta", help="the seed's description (tenants, keys, sample ids)")
     args = parser.parse_args()
     asyncio.run(run(args))
 

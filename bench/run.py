@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import fnmatch
 import functools
 import json
 import os
@@ -29,8 +30,8 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench import harness, profile, report
-from bench.seed import seed
+from bench import harness, pg, profile, report
+from bench.seed import Seeded, seed
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -80,9 +81,35 @@ def main(argv: list[str] | None = None) -> int:
         help="after each measured server scenario, one more run under py-spy (bench/work/profile/)",
     )
     ap.add_argument(
-        "--only", default=os.environ.get("BENCH_ONLY", ""), help="comma-separated scenario names"
+        "--only",
+        default=os.environ.get("BENCH_ONLY", ""),
+        help="comma-separated scenario names, shell patterns (server_pg_*) or groups: "
+        + ", ".join(GROUPS),
+    )
+    ap.add_argument(
+        "--quick",
+        action="store_true",
+        default=os.environ.get("BENCH_QUICK", "") not in ("", "0"),
+        help="the full run's data, but 3 s per scenario, one round, results in bench/work/quick/",
+    )
+    ap.add_argument(
+        "--pg",
+        type=int,
+        default=int(os.environ.get("BENCH_PG") or 1),
+        help="0: skip every PostgreSQL scenario",
+    )
+    ap.add_argument(
+        "--growth",
+        default=os.environ.get("BENCH_GROWTH") or "100000,1000000,5000000",
+        help="ticket counts of the PostgreSQL growth table",
     )
     args = ap.parse_args(argv)
+    if args.quick:
+        if "BENCH_DURATION" not in os.environ:
+            args.duration = 3
+        args.warmup = min(args.warmup, 1)
+        if "BENCH_ROUNDS" not in os.environ:
+            args.rounds = 1
     if args.smoke:
         if "BENCH_TICKETS" not in os.environ:
             args.tickets = 20_000
@@ -91,7 +118,9 @@ def main(argv: list[str] | None = None) -> int:
         args.warmup = min(args.warmup, 1)
         if "BENCH_ROUNDS" not in os.environ:
             args.rounds = 1
-    out_dir = WORK / "smoke" if args.smoke else HERE / "results"
+    out_dir = WORK / "smoke" if args.smoke else WORK / "quick" if args.quick else HERE / "results"
+    if args.smoke and "BENCH_GROWTH" not in os.environ:
+        args.growth = "10000,20000"
     started = time.perf_counter()
 
     harness.raise_priority()  # this process's group, which includes wrk
@@ -105,20 +134,23 @@ def main(argv: list[str] | None = None) -> int:
         Path(str(run_db) + suffix).unlink(missing_ok=True)
     shutil.copyfile(seeded.path, run_db)
 
-    only = {s for s in args.only.split(",") if s}
+    only = Selection(args.only)
     results: list[dict] = []
     with ExitStack() as stack:
         ctx = Context(args=args, pin=pin, seeded=seeded, run_db=run_db, stack=stack)
         scenarios: list[Scenario] = []
         groups = (
             *(functools.partial(server_scenarios, framework=fw) for fw in FRAMEWORKS),
+            pg_scenarios,
+            two_process_scenarios,
+            growth_scenarios,
             mock_scenarios,
             prism_scenarios,
             floor_scenarios,
             ceiling_scenarios,
         )
         for group in groups:
-            scenarios.extend(sc for sc in group(ctx, only) if not only or sc.name in only)
+            scenarios.extend(sc for sc in group(ctx, only) if only(sc.name))
         # Rounds go through every scenario in turn, so a burst of other work on the machine
         # hits one round of a scenario, not all of them; the best round is reported.
         rounds: dict[str, list[dict]] = {sc.name: [] for sc in scenarios}
@@ -135,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
                 {
                     "name": sc.name,
                     "target": sc.target,
+                    "database": sc.database,
                     "path": path,
                     **best,
                     "rounds_rps": [r["rps"] for r in rounds[sc.name]],
@@ -167,6 +200,10 @@ def main(argv: list[str] | None = None) -> int:
         "startup_s": ctx.startup,
         "rounds": args.rounds,
         "prism_paths": ctx.prism_paths,
+        "filters": FILTERS,
+        "postgresql": ctx.pg_meta,
+        "two_process": ctx.two_process,
+        "growth": ctx.growth,
         "wall_s": round(time.perf_counter() - started, 1),
     }
     doc = report.build(meta, results)
@@ -174,6 +211,8 @@ def main(argv: list[str] | None = None) -> int:
     (out_dir / "results.json").write_text(json.dumps(doc, indent=2) + "\n")
     (out_dir / "results.md").write_text(report.markdown(doc))
     report.chart(doc, out_dir / "chart.png")
+    if doc["meta"].get("growth"):
+        report.growth_chart(doc, out_dir / "growth.png")
     if args.profile:
         # The text summaries travel with the results; the flame graphs stay in bench/work/.
         (out_dir / "profile").mkdir(exist_ok=True)
@@ -182,8 +221,50 @@ def main(argv: list[str] | None = None) -> int:
                 shutil.copyfile(summary, out_dir / "profile" / summary.name)
     print()
     print(report.markdown(doc))
+    print(report.readme_table(doc))
     log(f"wrote {out_dir}/results.json, results.md, chart.png in {meta['wall_s']:.0f} s")
     return 0
+
+
+# Groups BENCH_ONLY accepts, as shell patterns over scenario names.
+GROUPS = {
+    "sqlite": ["server_*"],
+    "pg": ["server_pg_*", "server_pg2_*", "growth_*"],
+    "pg1": ["server_pg_*"],
+    "pg2": ["server_pg2_*"],
+    "growth": ["growth_*"],
+    "filters": ["*_filter_*", "*_list_first"],
+    "writes": ["*_create_ticket", "*_add_message"],
+    "refs": ["mock_list", "prism_list", "floor_*", "ceiling"],
+}
+
+
+class Selection:
+    """BENCH_ONLY: names, shell patterns and GROUPS, comma-separated; empty selects all.
+    Prism is always in: every target is a ratio to Prism in the same run."""
+
+    def __init__(self, text: str) -> None:
+        self.patterns: list[str] = []
+        for word in (w.strip() for w in text.split(",")):
+            if word:
+                self.patterns += GROUPS.get(word, [word])
+        if self.patterns:
+            self.patterns.append("prism_list")
+
+    def __call__(self, name: str) -> bool:
+        if not self.patterns:
+            return True
+        return any(
+            fnmatch.fnmatchcase(name, p) and not (p == "server_*" and _on_pg(name))
+            for p in self.patterns
+        )
+
+    def any(self, names: list[str]) -> bool:
+        return any(self(n) for n in names)
+
+
+def _on_pg(name: str) -> bool:
+    return name.startswith(("server_pg_", "server_pg2_", "growth_"))
 
 
 @dataclass
@@ -191,8 +272,10 @@ class Scenario:
     name: str
     target: str
     url: str
-    pid: int | None = None
+    pid: int | list[int] | None = None
     wrk: dict = field(default_factory=dict)
+    database: str = "sqlite"
+    pg: pg.BenchCluster | None = None
 
 
 class Context:
@@ -206,7 +289,45 @@ class Context:
         self.deep_page = DEEP_PAGE
         self.deep_token_how = ""
         self.prism_paths: dict[str, int] = {}
-        self.server_files: dict[str, Path] = {}
+        self.server_files: dict[str, dict[str, Path]] = {}
+        self.pg: pg.BenchCluster | None = None
+        self.pg_meta: dict = {}
+        self.two_process: dict = {}
+        self.growth: list[dict] = []
+        self.pg_runs: dict[tuple[int, bool], tuple[Seeded, str]] = {}
+
+    def cluster(self) -> pg.BenchCluster:
+        """The bench's PostgreSQL, started on first use with the production settings."""
+        if self.pg is None:
+            self.pg = pg.BenchCluster(WORK, log=log)
+            self.pg.start(pg.PRODUCTION)
+            self.stack.callback(self.pg.stop)
+            version = self.pg.execute("SHOW server_version")[0][0]
+            self.pg_meta = {
+                "version": version,
+                "settings": pg.PRODUCTION,
+                "pinning": "not pinned: shares both cores with the server and wrk",
+                "seeds": {},
+            }
+            log(f"pg: PostgreSQL {version} on 127.0.0.1:{self.pg.port}")
+        return self.pg
+
+    def pg_database(self, tickets: int, *, copy: bool) -> tuple[Seeded, str]:
+        """The seeded PostgreSQL database for `tickets`; with `copy`, a fresh copy of it
+        (its writes never reach the seed), else the seed itself (read-only scenarios)."""
+        if (tickets, copy) not in self.pg_runs:
+            cluster = self.cluster()
+            seeded = pg.seed(cluster, WORK, tickets, log=log)
+            name = str(seeded.path)
+            info = {"seed_seconds": seeded.seconds, "cached": seeded.cached, "database": name}
+            if copy:
+                target = f"run_{tickets}"
+                info["copy_seconds"] = cluster.copy_database(name, target)
+                name = target
+                log(f"pg: {target} copied from {seeded.path} in {info['copy_seconds']} s")
+            self.pg_meta["seeds"][name] = info
+            self.pg_runs[tickets, copy] = (seeded, name)
+        return self.pg_runs[tickets, copy]
 
     def start(self, server: harness.Server) -> harness.Server:
         """Start a server that stays up (idle when not measured) until the run ends."""
@@ -223,26 +344,31 @@ class Context:
             if time.monotonic() > deadline:
                 break
             time.sleep(2)
-        before = harness.cpu_times(sc.pid)
+        extra = sc.pg.cpu_seconds if sc.pg else None
+        before = harness.cpu_times(sc.pid, extra)
         res = harness.run_wrk(sc.url, duration=self.args.duration, **kw)
-        after = harness.cpu_times(sc.pid)
+        after = harness.cpu_times(sc.pid, extra)
         res["other_cpu"] = harness.other_cpu(before, after)
         # CPU per request moves far less with other work on the machine than req/s does.
         if sc.pid and res["requests"]:
             spent = after["server"] - before["server"]
             res["cpu_ms_per_req"] = round(spent / res["requests"] * 1000, 3)
+        if sc.pg and res["requests"]:
+            spent = after["extra"] - before["extra"]
+            res["pg_cpu_ms_per_req"] = round(spent / res["requests"] * 1000, 3)
         log(
             f"{sc.name:<26} {res['rps']:>9,.0f} req/s  p50 {res['p50_ms']:>7.2f} ms  "
             f"p99 {res['p99_ms']:>7.2f} ms  non-2xx {res['non_2xx']}  "
             f"CPU {res.get('cpu_ms_per_req', 0):.3f} ms/req  "
-            f"other work {res['other_cpu']:.2f} cores"
+            + (f"PG {res['pg_cpu_ms_per_req']:.3f} ms/req  " if "pg_cpu_ms_per_req" in res else "")
+            + f"other work {res['other_cpu']:.2f} cores"
         )
         if res["non_2xx"] or res["socket_errors"]:
             log(
                 f"  WARNING: {sc.name}: statuses {res['statuses']}, {res['socket_errors']} socket "
                 f"errors; first error body: {res['error_sample']}"
             )
-        if profile_it and sc.pid and sc.target == "server":
+        if profile_it and isinstance(sc.pid, int) and sc.target == "server":
             summary = profile.record(
                 sc.pid,
                 self.args.duration,
@@ -281,9 +407,11 @@ def _get_json(url: str, headers: dict) -> dict:
 # The server on each Connexion framework it supports: scenario-name prefix, THREADA_FRAMEWORK.
 # Each is its own process on the same database copy (ctx.run_db); the scenarios are the same.
 FRAMEWORKS = {
-    "flask": ("server", {"THREADA_FRAMEWORK": "flask"}),  # FlaskApp
-    "async": ("server_async", {"THREADA_FRAMEWORK": "async"}),  # AsyncApp, the default
+    "flask": ("server", {"THREADA_FRAMEWORK": "flask"}),  # FlaskApp, a supported mode
+    "async": ("server_async", {}),  # AsyncApp, the default (the bench clears THREADA_FRAMEWORK)
 }
+# The framework the filter combinations, PostgreSQL and the two-process scenarios run on.
+PRODUCTION_FRAMEWORK = "async"
 SERVER_SCENARIOS = (
     "list_first",
     "list_deep",
@@ -292,50 +420,165 @@ SERVER_SCENARIOS = (
     "create_ticket",
     "add_message",
 )
+# Every documented filter of GET /tickets alone and in combination (the spec: filters combine
+# with AND, values of one filter with OR), each against the first page of the same server.
+FILTERS = {
+    "status": "status=pending",
+    "channel": "channel=email",
+    "channel_rare": "channel=api",
+    "priority": "priority=high",
+    "tag": "tag=vip",
+    "status_tag": "status=pending&tag=billing",
+    "combined": FILTER,
+    "statuses": "status=open&status=pending",
+    "channels": "channel=email&channel=chat",
+    "updated_after": "updated_after={recent}",
+}
 
 
 def server_names(framework: str) -> list[str]:
     """The scenario names on `framework`: server_list_first, ..., server_async_add_message."""
     prefix = FRAMEWORKS[framework][0]
-    return [f"{prefix}_{s}" for s in SERVER_SCENARIOS]
+    names = [f"{prefix}_{s}" for s in SERVER_SCENARIOS]
+    if framework == PRODUCTION_FRAMEWORK:
+        names += [f"{prefix}_filter_{f}" for f in FILTERS]
+    return names
 
 
-def server_scenarios(ctx: Context, only: set[str], framework: str = "flask") -> list[Scenario]:
-    """`threada serve --workers 1` on `framework` ("flask" or "async") and its six scenarios.
+def pg_names(prefix: str = "server_pg") -> list[str]:
+    return [f"{prefix}_{s}" for s in SERVER_SCENARIOS] + [f"{prefix}_filter_{f}" for f in FILTERS]
 
-    Both frameworks' servers serve ctx.run_db, and every server is set up before the first
-    measurement, so the database checks below (the page token, the open tickets) see the seed
-    as it was. The POST scenarios' writes leave them valid for both servers and every round: a
-    new ticket or a message moves a ticket to the front of the open list, in front of the deep
-    page's keyset position, and an agent's message leaves a ticket open.
-    """
+
+class Store:
+    """Read-only SQL on the database a server runs on (`?` placeholders)."""
+
+    def __init__(self, *, sqlite: Path | None = None, dsn: str | None = None) -> None:
+        self.sqlite, self.dsn = sqlite, dsn
+
+    def rows(self, sql: str, *params) -> list[tuple]:
+        if self.sqlite is not None:
+            con = sqlite3.connect(f"file:{self.sqlite}?mode=ro", uri=True)
+            try:
+                return list(con.execute(sql, params))
+            finally:
+                con.close()
+        import psycopg
+
+        with psycopg.connect(self.dsn, autocommit=True) as conn:
+            return list(conn.execute(sql.replace("?", "%s"), params))
+
+    def column(self, sql: str, *params) -> list:
+        return [r[0] for r in self.rows(sql, *params)]
+
+    def row(self, sql: str, *params) -> tuple:
+        return self.rows(sql, *params)[0]
+
+
+def server_scenarios(ctx: Context, only: Selection, framework: str = "flask") -> list[Scenario]:
+    """The server scenarios on one framework, on the run's SQLite copy."""
     prefix, extra = FRAMEWORKS[framework]
-    if only and not (only & set(server_names(framework))):
+    if not only.any(server_names(framework)):
         return []
+    store = Store(sqlite=ctx.run_db)
+    url = f"sqlite:///{ctx.run_db.as_posix()}"
+    return _server_group(
+        ctx,
+        prefix=prefix,
+        env=extra,
+        url=url,
+        store=store,
+        seeded=ctx.seeded,
+        filters=framework == PRODUCTION_FRAMEWORK,
+        describe=f"threada serve --workers 1, uvicorn, {framework}, SQLite",
+    )
+
+
+def pg_scenarios(ctx: Context, only: Selection) -> list[Scenario]:
+    """The same scenarios on PostgreSQL (a copy of the seed at the run's ticket count)."""
+    if not only.any(pg_names()) or not ctx.args.pg:
+        return []
+    if not pg.available():
+        log("pg: PostgreSQL 15 is not installed: PostgreSQL scenarios NOT RUN")
+        return []
+    seeded, name = ctx.pg_database(ctx.args.tickets, copy=True)
+    cluster = ctx.cluster()
+    return _server_group(
+        ctx,
+        prefix="server_pg",
+        env=FRAMEWORKS[PRODUCTION_FRAMEWORK][1],
+        url=cluster.url(name),
+        store=Store(dsn=cluster.dsn(name)),
+        seeded=seeded,
+        filters=True,
+        describe=f"threada serve --workers 1, uvicorn, {PRODUCTION_FRAMEWORK}, PostgreSQL",
+        cluster=cluster,
+    )
+
+
+def _server_group(
+    ctx: Context,
+    *,
+    prefix: str,
+    env: dict,
+    url: str,
+    store: Store,
+    seeded: Seeded,
+    filters: bool,
+    describe: str,
+    cluster: pg.BenchCluster | None = None,
+) -> list[Scenario]:
+    """One server on `url`, started now and idle when not measured, set up before the first
+    measurement, so the database checks below (the page token, the open tickets) see the seed
+    as it was. The POST scenarios' writes leave them valid for every round: a new ticket or a
+    message moves a ticket to the front of the open list, in front of the deep page's keyset
+    position, and an agent's message leaves a ticket open."""
     port = harness.free_port()
-    server = _threada_server(ctx, prefix, port, extra)
-    tenant = ctx.seeded.tenants[0]
+    server = _threada_server(ctx, prefix, port, {"THREADA_DATABASE_URL": url, **env})
+    tenant = seeded.tenants[0]
     headers = {"X-Api-Key": tenant["key"]}
     base = f"http://127.0.0.1:{port}{BASE}"
     ctx.start(server)
     ctx.startup[prefix] = round(
         server.wait_ready(f"{BASE}/tickets?limit=1", headers=headers, timeout=120), 2
     )
-    log(
-        f"{prefix} ready in {ctx.startup[prefix]:.2f} s "
-        f"(threada serve --workers 1, uvicorn, {framework})"
-    )
-    # Made and checked against each server: both must hand out the same tokens.
-    token = deep_token(ctx, base, headers, tenant)
-    files = _server_files(ctx, tenant)
-    plan = {
+    log(f"{prefix} ready in {ctx.startup[prefix]:.2f} s ({describe})")
+    # Made and checked against each server: all must hand out the same tokens.
+    token = deep_token(ctx, store, base, headers, tenant)
+    files = _server_files(ctx, prefix, store, seeded, tenant)
+    plan = _plan(base, token, files)
+    if filters:
+        recent = dt.datetime.now(dt.UTC) - dt.timedelta(days=30)
+        stamp = recent.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        for name, query in FILTERS.items():
+            plan[f"filter_{name}"] = (
+                f"{base}/tickets?{query.format(recent=stamp)}&limit={LIMIT}",
+                {},
+            )
+    database = "postgresql" if cluster else "sqlite"
+    return [
+        Scenario(
+            f"{prefix}_{s}",
+            "server",
+            u,
+            _pid(server),
+            {"headers": headers, **kw},
+            database=database,
+            pg=cluster,
+        )
+        for s, (u, kw) in plan.items()
+    ]
+
+
+def _plan(base: str, token: str, files: dict[str, Path]) -> dict[str, tuple[str, dict]]:
+    return {
         "list_first": (f"{base}/tickets?limit={LIMIT}", {}),
         "list_deep": (f"{base}/tickets?limit={LIMIT}&page_token={token}", {}),
         "list_filtered": (f"{base}/tickets?{FILTER}&limit={LIMIT}", {}),
         "get": (f"{base}/tickets", {"paths_file": files["get_paths"]}),
+        # Every POST /tickets carries a fresh Idempotency-Key, as a careful client sends.
         "create_ticket": (
             f"{base}/tickets",
-            {"method": "POST", "body_file": files["ticket_body"]},
+            {"method": "POST", "body_file": files["ticket_body"], "idempotency": True},
         ),
         "add_message": (
             f"{base}/tickets",
@@ -346,24 +589,20 @@ def server_scenarios(ctx: Context, only: set[str], framework: str = "flask") -> 
             },
         ),
     }
-    out = []
-    for s in SERVER_SCENARIOS:
-        url, kw = plan[s]
-        out.append(
-            Scenario(f"{prefix}_{s}", "server", url, _pid(server), {"headers": headers, **kw})
-        )
-    return out
 
 
-def _server_files(ctx: Context, tenant: dict) -> dict[str, Path]:
-    """Request paths and bodies for the server scenarios, written once for both frameworks."""
-    if ctx.server_files:
-        return ctx.server_files
-    ids = ctx.seeded.sample_ticket_ids
+def _server_files(
+    ctx: Context, prefix: str, store: Store, seeded: Seeded, tenant: dict
+) -> dict[str, Path]:
+    """Request paths and bodies for the server scenarios on one database."""
+    key = "pg" if prefix.startswith("server_pg") else "sqlite"
+    if key in ctx.server_files:
+        return ctx.server_files[key]
+    ids = seeded.sample_ticket_ids
     # Closed tickets refuse new messages (409): post to open ones.
-    open_ids = _column(
-        ctx.run_db,
-        "SELECT ticket_id FROM tickets WHERE tenant_id = ? AND status = 'open' LIMIT 1000",
+    open_ids = store.column(
+        "SELECT ticket_id FROM tickets WHERE tenant_id = ? AND status = 'open' "
+        "ORDER BY ticket_id LIMIT 1000",
         tenant["tenant_id"],
     )
     ticket_body = {
@@ -374,20 +613,22 @@ def _server_files(ctx: Context, tenant: dict) -> dict[str, Path]:
         "contact": {"name": "Bench", "email": "bench@example.com"},
         "initial_message": {"role": "user", "content": "Where is my order?"},
     }
-    ctx.server_files = {
-        "get_paths": _lines_file("get_paths.txt", [f"{BASE}/tickets/{i}" for i in ids]),
+    ctx.server_files[key] = {
+        "get_paths": _lines_file(f"{key}_get_paths.txt", [f"{BASE}/tickets/{i}" for i in ids]),
         "message_paths": _lines_file(
-            "message_paths.txt", [f"{BASE}/tickets/{i}/messages" for i in open_ids]
+            f"{key}_message_paths.txt", [f"{BASE}/tickets/{i}/messages" for i in open_ids]
         ),
         "ticket_body": _file("ticket_body.json", json.dumps(ticket_body)),
         "message_body": _file(
             "message_body.json", json.dumps({"role": "agent", "content": "Reply {{ID}}"})
         ),
     }
-    return ctx.server_files
+    return ctx.server_files[key]
 
 
-def _threada_server(ctx: Context, name: str, port: int, extra: dict) -> harness.Server:
+def _threada_server(
+    ctx: Context, name: str, port: int, extra: dict, *, cpus: str | None = "server"
+) -> harness.Server:
     var = WORK / "var"
     var.mkdir(exist_ok=True)
     # The shipped defaults, except the database, a fixed page-token secret and `extra`;
@@ -408,28 +649,24 @@ def _threada_server(ctx: Context, name: str, port: int, extra: dict) -> harness.
         log_path=WORK / "logs" / f"{name}.log",
         env=env,
         cwd=WORK,
-        cpus=ctx.pin["server"],
+        cpus=ctx.pin[cpus] if cpus else None,
     )
 
 
-def deep_token(ctx: Context, base: str, headers: dict, tenant: dict) -> str:
+def deep_token(ctx: Context, store: Store, base: str, headers: dict, tenant: dict) -> str:
     """The page_token of page DEEP_PAGE of the default (open) list, made with the server's own
     PageTokens at the keyset position read from the database; checked against tokens the server
     handed out while walking the first pages, and against the page's first row."""
     from threada.domain.pagination import PageTokens
 
-    open_count = _scalar(
-        ctx.run_db,
+    open_count = store.row(
         "SELECT count(*) FROM tickets WHERE tenant_id = ? AND status = 'open'",
         tenant["tenant_id"],
-    )
+    )[0]
     pages = max(1, (open_count + LIMIT - 1) // LIMIT)
     page = min(DEEP_PAGE, pages)
     if page < DEEP_PAGE:
-        log(
-            f"only {pages:,} pages of open tickets at {ctx.seeded.tickets:,} tickets: "
-            f"using page {page:,}"
-        )
+        log(f"only {pages:,} pages of open tickets: using page {page:,}")
     ctx.deep_page = page
     tokens = PageTokens(SECRET.encode())
     filters = {
@@ -441,8 +678,7 @@ def deep_token(ctx: Context, base: str, headers: dict, tenant: dict) -> str:
     }
 
     def token_for(n: int) -> str:
-        row = _row(
-            ctx.run_db,
+        row = store.row(
             "SELECT updated_at, ticket_id FROM tickets WHERE tenant_id = ? AND status = 'open' "
             "ORDER BY updated_at DESC, ticket_id DESC LIMIT 1 OFFSET ?",
             tenant["tenant_id"],
@@ -478,8 +714,7 @@ def deep_token(ctx: Context, base: str, headers: dict, tenant: dict) -> str:
         return ""
     # The deep page starts where the database says it does.
     first = _get_json(f"{base}/tickets?limit={LIMIT}&page_token={token}", headers)["items"][0]
-    expected = _row(
-        ctx.run_db,
+    expected = store.row(
         "SELECT ticket_id FROM tickets WHERE tenant_id = ? AND status = 'open' "
         "ORDER BY updated_at DESC, ticket_id DESC LIMIT 1 OFFSET ?",
         tenant["tenant_id"],
@@ -489,26 +724,6 @@ def deep_token(ctx: Context, base: str, headers: dict, tenant: dict) -> str:
         raise RuntimeError(f"page {page} starts at {first['ticket_id']}, expected {expected}")
     log(f"page {page:,} token: {ctx.deep_token_how}")
     return token
-
-
-def _scalar(db: Path, sql: str, *params) -> int:
-    return _row(db, sql, *params)[0]
-
-
-def _column(db: Path, sql: str, *params) -> list:
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        return [r[0] for r in con.execute(sql, params)]
-    finally:
-        con.close()
-
-
-def _row(db: Path, sql: str, *params) -> tuple:
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        return con.execute(sql, params).fetchone()
-    finally:
-        con.close()
 
 
 def _file(name: str, text: str) -> Path:
@@ -522,11 +737,137 @@ def _lines_file(name: str, lines: list[str]) -> Path:
     return _file(name, "\n".join(lines) + "\n")
 
 
+# --- PostgreSQL: two processes, growth -------------------------------------------------------
+
+TWO_PROCESS_SCENARIOS = ("list_first", "create_ticket", "add_message")
+
+
+def two_process_scenarios(ctx: Context, only: Selection) -> list[Scenario]:
+    """Two `threada serve` processes (as two hosts would run: separate processes, one shared
+    PostgreSQL database and secret), wrk splitting the connections between them; first the
+    cross-process checks (bench.multi), recorded in the results."""
+    names = [f"server_pg2_{s}" for s in TWO_PROCESS_SCENARIOS]
+    if not only.any(names) or not ctx.args.pg or not pg.available():
+        return []
+    from bench import multi
+
+    seeded, name = ctx.pg_database(ctx.args.tickets, copy=True)
+    cluster = ctx.cluster()
+    url = cluster.url(name)
+    env = {"THREADA_DATABASE_URL": url, **FRAMEWORKS[PRODUCTION_FRAMEWORK][1]}
+    servers, ports = [], []
+    for i in (1, 2):
+        port = harness.free_port()
+        server = _threada_server(ctx, f"server_pg2_{i}", port, env)
+        ctx.start(server)
+        servers.append(server)
+        ports.append(port)
+    tenant = seeded.tenants[0]
+    headers = {"X-Api-Key": tenant["key"]}
+    for i, server in enumerate(servers, 1):
+        ctx.startup[f"server_pg2_{i}"] = round(
+            server.wait_ready(f"{BASE}/tickets?limit=1", headers=headers, timeout=120), 2
+        )
+    log(f"server_pg2: two processes on ports {ports}, one database {name}")
+    ctx.two_process = multi.check_all(
+        [f"http://127.0.0.1:{p}{BASE}" for p in ports], url=url, key=tenant["key"], log=log
+    )
+    files = _server_files(ctx, "server_pg", Store(dsn=cluster.dsn(name)), seeded, tenant)
+    plan = _plan(f"http://127.0.0.1:{ports[0]}{BASE}", "", files)
+    pids = [pid for pid in (_pid(s) for s in servers) if pid]
+    return [
+        Scenario(
+            f"server_pg2_{s}",
+            "server",
+            plan[s][0],
+            pids,
+            {"headers": headers, "ports": ports, **plan[s][1]},
+            database="postgresql",
+            pg=cluster,
+        )
+        for s in TWO_PROCESS_SCENARIOS
+    ]
+
+
+def growth_scenarios(ctx: Context, only: Selection) -> list[Scenario]:
+    """First page on PostgreSQL at each size of --growth: one server per seeded database
+    (read-only scenarios, so the seeds are served as they are), and the list statement's
+    own time in the database (EXPLAIN ANALYZE, best of 20), which no other load disturbs."""
+    sizes = [int(n) for n in ctx.args.growth.split(",") if n]
+    names = [f"growth_{n}" for n in sizes]
+    if not only.any(names) or not ctx.args.pg or not pg.available():
+        return []
+    out = []
+    for n in sizes:
+        if not only(f"growth_{n}"):
+            continue
+        seeded, name = ctx.pg_database(n, copy=False)
+        cluster = ctx.cluster()
+        port = harness.free_port()
+        env = {"THREADA_DATABASE_URL": cluster.url(name), **FRAMEWORKS[PRODUCTION_FRAMEWORK][1]}
+        server = _threada_server(ctx, f"growth_{n}", port, env)
+        tenant = seeded.tenants[0]
+        headers = {"X-Api-Key": tenant["key"]}
+        ctx.start(server)
+        ctx.startup[f"growth_{n}"] = round(
+            server.wait_ready(f"{BASE}/tickets?limit=1", headers=headers, timeout=120), 2
+        )
+        plan_ms, plan = _explain_first_page(cluster.dsn(name), tenant["tenant_id"])
+        ctx.growth.append(
+            {
+                "tickets": seeded.tickets,
+                "tenant_tickets": tenant["count"],
+                "database": name,
+                "explain_ms": plan_ms,
+                "plan": plan,
+                "size": cluster.execute(f"SELECT pg_size_pretty(pg_database_size('{name}'))")[0][0],
+            }
+        )
+        log(f"growth_{n}: first-page statement {plan_ms:.3f} ms in PostgreSQL ({plan[0]})")
+        url = f"http://127.0.0.1:{port}{BASE}/tickets?limit={LIMIT}"
+        out.append(
+            Scenario(
+                f"growth_{n}",
+                "server",
+                url,
+                _pid(server),
+                {"headers": headers},
+                database="postgresql",
+                pg=cluster,
+            )
+        )
+    return out
+
+
+def _explain_first_page(dsn: str, tenant_id: str) -> tuple[float, list[str]]:
+    """The server's own first-page statement (repo.list_tickets), EXPLAIN ANALYZE'd."""
+    import psycopg
+    from sqlalchemy.dialects import postgresql
+    from threada.storage import repo
+
+    stmt = repo._list_tickets_stmt(1, 0, 0, False, False, False).stmt
+    sql = str(stmt.compile(dialect=postgresql.dialect(), compile_kwargs={}))
+    params = {"tenant_id": tenant_id, "status_0": "open", "limit": LIMIT + 1}
+    best, lines = float("inf"), []
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for _ in range(20):
+            rows = conn.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT TEXT) " + sql, params).fetchall()
+            text = [r[0] for r in rows]
+            ms = next(
+                float(line.split(":")[1].split()[0])
+                for line in text
+                if line.startswith("Execution Time")
+            )
+            if ms < best:
+                best, lines = ms, text
+    return round(best, 3), lines
+
+
 # --- the mock, Prism and the ceiling -----------------------------------------------------------
 
 
-def mock_scenarios(ctx: Context, only: set[str]) -> list[Scenario]:
-    if only and "mock_list" not in only:
+def mock_scenarios(ctx: Context, only: Selection) -> list[Scenario]:
+    if not only("mock_list"):
         return []
     port = harness.free_port()
     threada = str(Path(sys.executable).with_name("threada"))
@@ -548,8 +889,8 @@ def mock_scenarios(ctx: Context, only: set[str]) -> list[Scenario]:
     return [Scenario("mock_list", "mock", url, _pid(server), wrk={"headers": headers})]
 
 
-def prism_scenarios(ctx: Context, only: set[str]) -> list[Scenario]:
-    if only and "prism_list" not in only:
+def prism_scenarios(ctx: Context, only: Selection) -> list[Scenario]:
+    if not only("prism_list"):
         return []
     port = harness.free_port()
     server = harness.Server(
@@ -578,12 +919,12 @@ def prism_scenarios(ctx: Context, only: set[str]) -> list[Scenario]:
 SERVED_LIKE_THREADA = ("--http", "threada.serving:CoalescingHttpToolsProtocol")
 
 
-def floor_scenarios(ctx: Context, only: set[str]) -> list[Scenario]:
+def floor_scenarios(ctx: Context, only: Selection) -> list[Scenario]:
     """Connexion with a trivial handler (bench/floor.py), FlaskApp as the server and AsyncApp."""
     out = []
     for kind in ("flask", "async"):
         name = f"floor_{kind}"
-        if only and name not in only:
+        if not only(name):
             continue
         port = harness.free_port()
         server = harness.Server(
@@ -621,8 +962,8 @@ def floor_scenarios(ctx: Context, only: set[str]) -> list[Scenario]:
     return out
 
 
-def ceiling_scenarios(ctx: Context, only: set[str]) -> list[Scenario]:
-    if only and "ceiling" not in only:
+def ceiling_scenarios(ctx: Context, only: Selection) -> list[Scenario]:
+    if not only("ceiling"):
         return []
     port = harness.free_port()
     server = harness.Server(

@@ -112,6 +112,20 @@ def seed(work: Path, tickets: int, *, log=print) -> Seeded:
             seconds=0.0,
             cached=True,
         )
+    # A seed of the same version for an older schema: migrate it, as a production database
+    # would be, instead of seeding again.
+    for older in sorted(work.glob(f"seed-{tickets}-rev*-v{SEED_VERSION}.db")):
+        older_meta = older.with_suffix(".json")
+        if older == db_path or not older_meta.exists():
+            continue
+        try:
+            _upgrade(older, log=log)
+        except Exception as exc:  # noqa: BLE001 - any failure means: seed again
+            log(f"seed: migrating {older.name} failed ({exc}); seeding again")
+            break
+        shutil.move(older, db_path)
+        shutil.move(older_meta, meta_path)
+        return seed(work, tickets, log=log)
     # Databases seeded for an older schema or seed version are dead weight (about 1.3 GB each).
     for stale in work.glob(f"seed-{tickets}-*"):
         if stale.name.split(".")[0] != db_path.stem:
@@ -129,9 +143,21 @@ def seed(work: Path, tickets: int, *, log=print) -> Seeded:
     return seeded
 
 
+def _upgrade(path: Path, *, log) -> None:
+    from threada.storage.db import Database
+
+    log(f"seed: migrating {path.name} to {schema_revision()}")
+    db = Database(f"sqlite:///{path.as_posix()}")
+    try:
+        db.upgrade()
+        with db.write() as conn:
+            conn.exec_driver_sql("ANALYZE")
+    finally:
+        db.dispose()
+
+
 def _seed_into(path: Path, total: int, *, log) -> Seeded:
     import sqlalchemy as sa
-    from threada.domain import auth
     from threada.storage import tables as t
     from threada.storage.db import Database
 
@@ -139,27 +165,11 @@ def _seed_into(path: Path, total: int, *, log) -> Seeded:
     db = Database(url)
     db.upgrade()
 
-    # Tenants and keys through the server's own admin functions; rate limits out of the way
-    # (the accounting still runs on every request, only the 429s are avoided).
-    tenants = []
-    counts = [round(total * TENANT_SHARE), total - round(total * TENANT_SHARE)]
-    for name, count in zip(["bench-a", "bench-b"], counts, strict=True):
-        row = auth.create_tenant(db, name=name)
-        auth.set_rate_limit(db, tenant=row["tenant_id"], per_minute=1_000_000_000)
-        _key, secret = auth.create_key(
-            db, tenant=row["tenant_id"], name="bench", scopes=list(auth.SCOPES)
-        )
-        tenants.append({"tenant_id": row["tenant_id"], "name": name, "key": secret, "count": count})
+    tenants = make_tenants(db, total)
     db.dispose()
 
     engine = sa.create_engine(url)
-    rng = random.Random(20261125)
-    statuses, status_w = _weighted(STATUSES)
-    priorities, priority_w = _weighted(PRIORITIES)
-    channels, channel_w = _weighted(CHANNELS)
-    now = int(time.time() * 1000)
     samples: list[str] = []
-    indexes = [ix for table in (t.tickets, t.ticket_tags, t.messages) for ix in table.indexes]
 
     with engine.connect() as conn:
         for pragma in (
@@ -172,35 +182,21 @@ def _seed_into(path: Path, total: int, *, log) -> Seeded:
             conn.exec_driver_sql(f"PRAGMA {pragma}")
         conn.commit()
         with conn.begin():
-            for ix in indexes:
-                ix.drop(conn)
-            done = 0
-            for tenant in tenants:
-                left = tenant["count"]
-                while left > 0:
-                    n = min(BATCH, left)
-                    left -= n
-                    tk, tg, ms = _batch(
-                        n,
-                        tenant["tenant_id"],
-                        now,
-                        rng,
-                        (statuses, status_w),
-                        (priorities, priority_w),
-                        (channels, channel_w),
-                    )
-                    conn.execute(t.tickets.insert(), tk)
-                    if tg:
-                        conn.execute(t.ticket_tags.insert(), tg)
-                    conn.execute(t.messages.insert(), ms)
-                    if tenant is tenants[0] and len(samples) < 1000:
-                        samples.extend(r["ticket_id"] for r in tk[: 1000 - len(samples)])
-                    done += n
-                    if done % 200_000 < BATCH:
-                        log(f"seed: {done:,}/{total:,} tickets")
+            # The migrations' own indexes, dropped for the load and rebuilt as they were.
+            indexes = conn.exec_driver_sql(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                "AND tbl_name IN ('tickets', 'ticket_tags', 'messages')"
+            ).all()
+            for name, _sql in indexes:
+                conn.exec_driver_sql(f'DROP INDEX "{name}"')
+            for tk, tg, ms in batches(tenants, total, samples=samples, log=log):
+                conn.execute(t.tickets.insert(), tk)
+                if tg:
+                    conn.execute(t.ticket_tags.insert(), tg)
+                conn.execute(t.messages.insert(), ms)
             log("seed: building indexes")
-            for ix in indexes:
-                ix.create(conn)
+            for _name, sql in indexes:
+                conn.exec_driver_sql(sql)
         conn.exec_driver_sql("ANALYZE")
         conn.commit()
     engine.dispose()
@@ -216,6 +212,54 @@ def _seed_into(path: Path, total: int, *, log) -> Seeded:
         seconds=0.0,
         cached=False,
     )
+
+
+def make_tenants(db, total: int) -> list[dict]:
+    """Two tenants and their keys, through the server's own admin functions; rate limits out
+    of the way (the accounting still runs on every request, only the 429s are avoided)."""
+    from threada.domain import auth
+
+    tenants = []
+    counts = [round(total * TENANT_SHARE), total - round(total * TENANT_SHARE)]
+    for name, count in zip(["bench-a", "bench-b"], counts, strict=True):
+        row = auth.create_tenant(db, name=name)
+        auth.set_rate_limit(db, tenant=row["tenant_id"], per_minute=1_000_000_000)
+        _key, secret = auth.create_key(
+            db, tenant=row["tenant_id"], name="bench", scopes=list(auth.SCOPES)
+        )
+        tenants.append({"tenant_id": row["tenant_id"], "name": name, "key": secret, "count": count})
+    return tenants
+
+
+def batches(tenants: list[dict], total: int, *, samples: list[str], log):
+    """(tickets, tags, messages) row batches for every tenant, the same for every database
+    (one seeded generator); the first 1,000 ticket ids of tenant A go to `samples`."""
+    rng = random.Random(20261125)
+    statuses, status_w = _weighted(STATUSES)
+    priorities, priority_w = _weighted(PRIORITIES)
+    channels, channel_w = _weighted(CHANNELS)
+    now = int(time.time() * 1000)
+    done = 0
+    for tenant in tenants:
+        left = tenant["count"]
+        while left > 0:
+            n = min(BATCH, left)
+            left -= n
+            tk, tg, ms = _batch(
+                n,
+                tenant["tenant_id"],
+                now,
+                rng,
+                (statuses, status_w),
+                (priorities, priority_w),
+                (channels, channel_w),
+            )
+            if tenant is tenants[0] and len(samples) < 1000:
+                samples.extend(r["ticket_id"] for r in tk[: 1000 - len(samples)])
+            yield tk, tg, ms
+            done += n
+            if done % 200_000 < BATCH:
+                log(f"seed: {done:,}/{total:,} tickets")
 
 
 def _batch(n, tenant_id, now, rng, statuses, priorities, channels):

@@ -4,6 +4,8 @@
 --   BENCH_PATHS    file with one request path per line; requests cycle through them
 --   BENCH_BODY     file with the JSON body for POST (with "{{ID}}" replaced per request)
 --   BENCH_HEADERS  "Name: value" pairs separated by "\n"
+--   BENCH_PORTS    "8001,8002": thread i sends to the i-th port (wrk -t<number of ports>)
+--   BENCH_IDEMPOTENCY  "1": every request carries a fresh Idempotency-Key
 local paths = {}
 local body_template = nil
 local counter = 0
@@ -17,6 +19,9 @@ end
 
 function init(args)
   wrk.method = os.getenv("BENCH_METHOD") or "GET"
+  idempotency = os.getenv("BENCH_IDEMPOTENCY") == "1"
+  -- thread_id: a global each thread's state gets from setup(); keys differ across threads.
+  math.randomseed(os.time() + (thread_id or 0) * 7919 + math.floor(os.clock() * 1e6))
   local headers = os.getenv("BENCH_HEADERS")
   if headers then
     for line in string.gmatch(headers, "[^\n]+") do
@@ -45,6 +50,9 @@ function request()
   if body_template then
     body = string.gsub(body_template, "{{ID}}", tostring(counter) .. "-" .. tostring(math.random(1, 1e9)))
   end
+  if idempotency then
+    wrk.headers["Idempotency-Key"] = string.format("bench-%d-%d-%d", thread_id or 0, counter, math.random(1, 1e9))
+  end
   return wrk.format(nil, path, nil, body)
 end
 
@@ -60,6 +68,14 @@ end
 local threads = {}
 function setup(thread)
   threads[#threads + 1] = thread
+  thread:set("thread_id", #threads)
+  local list = os.getenv("BENCH_PORTS")
+  if list then
+    local ports = {}
+    for port in string.gmatch(list, "[^,]+") do ports[#ports + 1] = port end
+    local port = ports[(#threads - 1) % #ports + 1]
+    thread.addr = wrk.lookup(wrk.host, port)[1]
+  end
 end
 
 local function json_string(s)

@@ -66,24 +66,44 @@ def test_every_server_scenario_on_both_frameworks_has_a_label():
         "server_create_ticket",
         "server_add_message",
     ]
-    assert on_async == [name.replace("server_", "server_async_", 1) for name in flask]
-    assert {prefix: fw for prefix, (_, fw) in report.SERVER_APPS.items()} == {
-        prefix: fw for fw, (prefix, _) in run.FRAMEWORKS.items()
-    }
+    # The production framework also runs every documented filter combination.
+    filters = [f"server_async_filter_{f}" for f in run.FILTERS]
+    assert on_async == [name.replace("server_", "server_async_", 1) for name in flask] + filters
+    assert set(run.FILTERS) == set(report.FILTER_QUERIES)
+    for fw, (prefix, _) in run.FRAMEWORKS.items():
+        assert report.SERVER_APPS[prefix][1] == fw
     for name in flask:
         assert report.label(name, META).startswith("Server (FlaskApp) ")
         assert report.server_app(name) == "FlaskApp"
+    for name in on_async + run.pg_names():
+        assert not report.label(name, META).startswith(name), name
     for name in on_async:
         assert report.label(name, META).startswith("Server (AsyncApp) ")
         assert report.server_app(name) == "AsyncApp"
     assert report.server_app("floor_async") is None
-    assert run.FRAMEWORKS["async"][1] == {"THREADA_FRAMEWORK": "async"}
+    # AsyncApp is the default: its server runs with THREADA_FRAMEWORK cleared.
+    assert run.FRAMEWORKS["async"][1] == {}
+    assert run.FRAMEWORKS["flask"][1] == {"THREADA_FRAMEWORK": "flask"}
 
 
 def test_bench_only_skips_a_framework_none_of_whose_scenarios_is_asked_for():
     # No server is started (the context is never touched) when BENCH_ONLY names none.
-    assert run.server_scenarios(None, {"server_get"}, framework="async") == []
-    assert run.server_scenarios(None, {"server_async_get"}, framework="flask") == []
+    assert run.server_scenarios(None, run.Selection("server_get"), framework="async") == []
+    assert run.server_scenarios(None, run.Selection("server_async_get"), framework="flask") == []
+    assert run.pg_scenarios(None, run.Selection("sqlite")) == []
+
+
+def test_bench_only_takes_names_patterns_and_groups():
+    everything = run.Selection("")
+    assert everything("server_pg_get") and everything("ceiling")
+    pg_only = run.Selection("pg")
+    assert pg_only("server_pg_list_first") and pg_only("server_pg2_create_ticket")
+    assert pg_only("growth_5000000") and pg_only("prism_list")  # Prism: every ratio needs it
+    assert not pg_only("server_async_list_first") and not pg_only("mock_list")
+    sqlite = run.Selection("sqlite")
+    assert sqlite("server_async_filter_tag") and not sqlite("server_pg_get")
+    pattern = run.Selection("server_*_create_ticket")
+    assert pattern("server_pg_create_ticket") and not pattern("server_pg_get")
 
 
 def test_ratios_and_targets(tmp_path):
@@ -107,10 +127,11 @@ def test_ratios_and_targets(tmp_path):
     assert by["server_async_list_first"]["vs_prism"] == 1.25
     targets = {t["target"]: (t["value"], t["status"]) for t in doc["targets"]}
     assert targets == {
-        "server (FlaskApp) first page vs Prism": (0.5, "missed"),
-        "server (AsyncApp) first page vs Prism": (1.25, "met"),
-        "server (FlaskApp) page 10,000 vs first page": (0.7, "missed"),
-        "server (AsyncApp) page 10,000 vs first page": (0.96, "met"),
+        "FlaskApp: first page vs Prism": (0.5, "missed"),
+        "AsyncApp: first page vs Prism": (1.25, "missed"),  # the goal is 1.5x
+        "AsyncApp: page 10,000 vs first page": (0.96, "met"),
+        "AsyncApp: POST /tickets (Idempotency-Key) vs Prism": (None, "n/a"),
+        "AsyncApp: POST /tickets/{id}/messages vs Prism": (None, "n/a"),
         "mock vs Prism": (2.5, "met"),
         "mock start (spawn to first 200)": (0.4, "met"),
     }
@@ -130,7 +151,65 @@ def test_report_of_one_framework():
     doc = report.build(META, [_row("server_async_get", "server", 900)])
     text = report.markdown(doc)
     assert "(uvicorn) on Connexion AsyncApp (`THREADA_FRAMEWORK=async`);" in text
-    assert {t["status"] for t in doc["targets"][:4]} == {"n/a"}
+    # No first page measured: no server target, and nothing to compare the mock with.
+    assert not any(":" in t["target"] for t in doc["targets"])
+    assert doc["targets"][0] == {
+        "target": "mock vs Prism",
+        "goal": ">= 2.0x Prism",
+        "value": None,
+        "status": "n/a",
+    }
+
+
+def test_postgresql_two_processes_growth_and_the_readme_table(tmp_path):
+    meta = {
+        **META,
+        "postgresql": {"version": "15.18", "settings": {"shared_buffers": "2GB"}, "seeds": {}},
+        "two_process": {
+            "page_tokens": {"checked": 2, "accepted": 2, "same_page": True, "ok": True},
+            "idempotency": {"keys": 5, "requests": 40, "statuses": {"201": 40}, "ok": True},
+            "rate_limit": {"limit_per_minute": 120, "accepted": 121, "ok": False},
+        },
+        "growth": [
+            {"tickets": 100_000, "explain_ms": 0.10, "size": "150 MB", "plan": ["Limit"]},
+            {"tickets": 5_000_000, "explain_ms": 0.11, "size": "7 GB", "plan": ["Limit"]},
+        ],
+    }
+    doc = report.build(
+        meta,
+        [
+            _row("server_async_list_first", "server", 3000),
+            _row("server_async_filter_tag", "server", 2000),
+            _row("server_pg_list_first", "server", 2000),
+            _row("server_pg_create_ticket", "server", 1500),
+            _row("server_pg2_list_first", "server", 2200),
+            _row("growth_100000", "server", 2100),
+            _row("growth_5000000", "server", 2000),
+            _row("prism_list", "prism", 2000),
+        ],
+    )
+    targets = {t["target"]: (t["value"], t["status"]) for t in doc["targets"]}
+    assert targets["AsyncApp: `tag=vip` vs first page"] == (0.67, "missed")
+    assert targets["AsyncApp, PostgreSQL: first page vs Prism"] == (1.0, "met")
+    assert targets["AsyncApp, PostgreSQL: POST /tickets (Idempotency-Key) vs Prism"] == (
+        0.75,
+        "met",
+    )
+    assert targets["two processes vs one: first page, PostgreSQL (same server core)"][0] == 1.1
+    assert targets["two processes: rate limit exact across two processes (accepted <= limit)"] == (
+        None,
+        "missed",
+    )
+    assert targets["growth: first-page statement at 5,000,000 vs 100,000 tickets (PostgreSQL)"] == (
+        1.1,
+        "met",
+    )
+    table = report.readme_table(doc)
+    assert "| `GET /tickets?limit=25`, first page | 3,000 | 1.50x |" in table
+    assert "| 5,000,000 | 0.110 | 2,000 |" in table
+    assert "| 100,000 | 150 MB | 0.100 |" in report.markdown(doc)
+    report.growth_chart(doc, tmp_path / "growth.png")
+    assert (tmp_path / "growth.png").stat().st_size > 1000
 
 
 def test_profile_summary(tmp_path):

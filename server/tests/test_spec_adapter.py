@@ -60,3 +60,25 @@ def test_served_spec_is_the_bundle(client):
     r = client.get(f"{BASE}/openapi.json")
     assert r.status_code == 200
     assert r.json()["openapi"].startswith("3.1")
+
+
+def test_parameter_validation_cache_never_lets_an_invalid_value_through():
+    """Valid parameter values are remembered per schema; what was not valid is checked
+    every time, and values that differ only in type are told apart."""
+    from threada.spec import Parameter2020Validator
+
+    status = {
+        "name": "status",
+        "schema": {"type": "array", "items": {"type": "string", "enum": ["open", "pending"]}},
+    }
+    limit = {"name": "limit", "schema": {"type": "integer", "minimum": 1, "maximum": 100}}
+    check = Parameter2020Validator.validate_parameter
+    for _ in range(2):  # the second round answers from the cache where it may
+        assert check("query", ["open"], status) is None
+        assert check("query", ["closed"], status) is not None
+        assert check("query", ["open", "nope"], status) is not None
+        assert check("query", 25, limit) is None
+        assert check("query", 0, limit) is not None
+        assert check("query", "25", limit) is not None  # a string is not the integer 25
+        assert check("query", True, limit) is not None  # nor is True the integer 1
+        assert check("query", 1, limit) is None

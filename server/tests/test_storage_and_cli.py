@@ -174,8 +174,20 @@ def test_the_migrations_create_exactly_the_tables(fresh_url):
     db = Database(fresh_url)
     db.upgrade()
     with db.engine.connect() as conn:
-        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
     db.dispose()
+    if db.is_sqlite:
+        # Migration 0005 gives SQLite's status index the tags' JSON text as a key column
+        # (PostgreSQL INCLUDEs it, as tables.py says); nothing else may differ.
+        diff = [
+            d
+            for d in diff
+            if not (
+                d[0] in ("add_index", "remove_index")
+                and d[1].name == "ix_tickets_tenant_status_activity"
+            )
+        ]
+    assert diff == []
 
 
 @pytest.mark.parametrize(

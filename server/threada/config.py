@@ -77,6 +77,14 @@ class Settings(BaseSettings):
     max_actions_in_flight_global: int = Field(64, gt=0)
     # The maintenance task (stale actions, expired idempotency records), in seconds.
     maintenance_interval_seconds: Seconds = Field(60.0, gt=0)
+    # PostgreSQL connection pool per process (SQLite keeps its own per-thread connections).
+    db_pool_size: int = Field(10, gt=0)
+    db_max_overflow: int = Field(20, ge=0)
+    # Ping each connection as it leaves the pool (one round trip per request).
+    db_pre_ping: bool = False
+    # psycopg prepares a statement after this many runs on a connection; -1 never does
+    # (PgBouncer in transaction mode before 1.21, or without max_prepared_statements).
+    db_prepare_threshold: int = Field(5, ge=-1)
 
     # 401s one client address may get per minute before all its requests are answered 429
     # until the minute ends; 0 turns the throttle off.

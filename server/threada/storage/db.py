@@ -67,6 +67,10 @@ class Database:
         statement_timeout_ms: int = 5000,
         pool_timeout: float = 5.0,
         busy_timeout_ms: int = 5000,
+        pool_size: int = 10,
+        max_overflow: int = 20,
+        pre_ping: bool = False,
+        prepare_threshold: int | None = 5,
     ) -> None:
         self.url = url
         self.busy_timeout = busy_timeout_ms / 1000
@@ -94,7 +98,12 @@ class Database:
             if path and path != ":memory:":  # a file: SQLAlchemy's QueuePool
                 kwargs["pool_timeout"] = pool_timeout
         else:
-            kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+            # No ping on every checkout: it is a round trip per request (a third of a list
+            # page's on PostgreSQL). A connection the server dropped fails its statement
+            # instead; SQLAlchemy then throws away the whole pool, so after a database restart
+            # one request per process fails and the rest reconnect (THREADA_DB_PRE_PING=1
+            # trades the round trip for that request).
+            kwargs.update(pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=pre_ping)
             kwargs["pool_timeout"] = pool_timeout
             if url.startswith("postgresql"):
                 kwargs["connect_args"] = {
@@ -105,6 +114,10 @@ class Database:
                         f" -c lock_timeout={statement_timeout_ms}"
                     ),
                 }
+                if url.startswith("postgresql+psycopg"):
+                    # psycopg prepares a statement on a connection once it has run this
+                    # many times there (None: never, e.g. behind PgBouncer before 1.21).
+                    kwargs["connect_args"]["prepare_threshold"] = prepare_threshold
         self.engine = sa.create_engine(url, **kwargs)
         if self.is_sqlite:
             _sqlite_setup(self.engine, busy_timeout_ms=busy_timeout_ms)
@@ -118,16 +131,35 @@ class Database:
             statement_timeout_ms=settings.db_statement_timeout_ms,
             pool_timeout=settings.db_pool_timeout_seconds,
             busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            pre_ping=settings.db_pre_ping,
+            prepare_threshold=None
+            if settings.db_prepare_threshold < 0
+            else settings.db_prepare_threshold,
         )
 
     @contextmanager
     def read(self, *, single_statement: bool = False) -> Iterator[sa.Connection]:
-        """A read; several statements share one snapshot unless `single_statement`
-        says there is only one (then SQLite skips BEGIN/ROLLBACK: two round trips less)."""
+        """A read; several statements share one snapshot unless `single_statement` says
+        they need not (then each statement is its own transaction: no BEGIN and ROLLBACK,
+        two round trips less on PostgreSQL)."""
         with self.engine.connect() as conn:
-            if single_statement and self.is_sqlite:
-                conn = conn.execution_options(sqlite_begin=None)
+            if single_statement:
+                conn = conn.execution_options(
+                    **(
+                        {"sqlite_begin": None}
+                        if self.is_sqlite
+                        else {"isolation_level": "AUTOCOMMIT"}
+                    )
+                )
             yield conn
+            if not self.is_sqlite and conn.in_transaction():
+                # A read ends in COMMIT, not ROLLBACK (the same for a transaction that wrote
+                # nothing): psycopg answers every ROLLBACK by dropping the connection's
+                # prepared statements (DEALLOCATE ALL, and five more runs of each statement
+                # before it is prepared again).
+                conn.commit()
 
     @contextmanager
     def quick_read(self) -> Iterator[QuickReader]:
@@ -135,7 +167,8 @@ class Database:
         Connection: checking one out and back costs about 11 us, as much as finding a key.
 
         SQLite: one connection per thread, kept open (autocommit; a single SELECT is its own
-        snapshot). Other databases: a pool checkout, rolled back and returned afterwards.
+        snapshot). Other databases: a pool checkout in autocommit for the statement, so it
+        costs one round trip (no BEGIN, no ROLLBACK when it goes back to the pool).
         """
         if self.is_sqlite:
             reader = getattr(self._local, "reader", None)
@@ -149,10 +182,15 @@ class Database:
             yield reader
             return
         fairy = self.engine.raw_connection()
+        dbapi: t.Any = fairy.driver_connection
         try:
-            yield QuickReader(self.engine.dialect, fairy.driver_connection)
+            dbapi.autocommit = True  # psycopg: a local flag, no round trip
+            yield QuickReader(self.engine.dialect, dbapi)
         finally:
-            fairy.close()
+            try:
+                dbapi.autocommit = False
+            finally:
+                fairy.close()
 
     @contextmanager
     def write(self) -> Iterator[sa.Connection]:
