@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
@@ -21,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from threada import connexion_speedups, errors, spec
-from threada.api import actions, messages, tickets
+from threada.api import actions, messages, tickets, webhooks
 from threada.api._common import Services
 from threada.config import Settings
 from threada.domain.auth import Authenticator
@@ -29,8 +30,10 @@ from threada.domain.errors import DomainError
 from threada.domain.idempotency import Idempotency
 from threada.domain.pagination import PageTokens
 from threada.domain.ratelimit import RateLimiter
+from threada.domain.webhook_dispatch import Dispatcher, Schedule
 from threada.middleware import RequestContextMiddleware, RouteTable
 from threada.outbound import OutboundPolicy
+from threada.outbound.webhook import webhook_policy_from_env
 from threada.security import make_security_handler, operation_scopes
 from threada.storage.db import Database, interrupted_by_deadline, read_deadline
 
@@ -38,7 +41,7 @@ log = logging.getLogger("threada")
 
 HANDLERS: dict[str, t.Callable] = {
     name: getattr(module, name)
-    for module in (tickets, messages, actions)
+    for module in (tickets, messages, actions, webhooks)
     for name in dir(module)
     if name[:1].islower() and name[:1] != "_" and any(c.isupper() for c in name)
 }
@@ -53,15 +56,16 @@ def create_app(config: dict[str, t.Any] | Settings | None = None) -> FlaskApp | 
     """Build the app: defaults, then THREADA_* environment variables, then `config`.
 
     `config` may also carry objects that are not settings: `outbound_policy`
-    (an OutboundPolicy; default from the environment) and `database` (a
-    shared Database instance).
+    (an OutboundPolicy; default from the environment), `webhook_policy` (for
+    webhook URLs; default `outbound_policy` when given, else from the environment)
+    and `database` (a shared Database instance).
     """
     extra: dict[str, t.Any] = {}
     if isinstance(config, Settings):
         settings = config
     else:
         raw = dict(config or {})
-        for name in ("outbound_policy", "database", "auto_upgrade"):
+        for name in ("outbound_policy", "webhook_policy", "database", "auto_upgrade"):
             if name in raw:
                 extra[name] = raw.pop(name)
         settings = Settings.from_env(raw)
@@ -75,6 +79,12 @@ def create_app(config: dict[str, t.Any] | Settings | None = None) -> FlaskApp | 
     db: Database = extra.get("database") or Database(settings.database_url)
     if extra.get("auto_upgrade", True):
         db.upgrade()
+    outbound = extra.get("outbound_policy") or OutboundPolicy.from_env()
+    webhook_policy = (
+        extra.get("webhook_policy")
+        or extra.get("outbound_policy")
+        or webhook_policy_from_env()
+    )
     services = Services(
         db=db,
         tokens=PageTokens(settings.secret()),
@@ -83,13 +93,16 @@ def create_app(config: dict[str, t.Any] | Settings | None = None) -> FlaskApp | 
             ttl_seconds=settings.idempotency_ttl_seconds,
             wait_seconds=settings.idempotency_wait_seconds,
         ),
-        outbound=extra.get("outbound_policy") or OutboundPolicy.from_env(),
+        outbound=outbound,
         base_path=base_path,
+        webhook_policy=webhook_policy,
+        webhook_secret_grace_seconds=settings.webhooks_secret_grace_seconds,
     )
     limiter = RateLimiter(db, default_limit=settings.default_rate_limit)
 
     jsonifier = FastJsonifier()
     app: t.Any
+    lifespan = webhooks_lifespan(settings, db, webhook_policy)
     # Connexion's SwaggerUIMiddleware is left out: with serve_spec and swagger_ui off (below;
     # threada.docs serves both) it serves nothing, yet routes every request through a
     # Starlette Router and Mount of its own.
@@ -100,9 +113,11 @@ def create_app(config: dict[str, t.Any] | Settings | None = None) -> FlaskApp | 
     ]
     if settings.framework == "async":
         # Same handlers (sync, run in a thread pool), no Flask and no WSGI bridge.
-        app = AsyncApp(__name__, jsonifier=jsonifier, middlewares=middlewares)
+        app = AsyncApp(
+            __name__, jsonifier=jsonifier, middlewares=middlewares, lifespan=lifespan
+        )
     else:
-        app = FlaskApp(__name__, jsonifier=jsonifier, middlewares=middlewares)
+        app = FlaskApp(__name__, jsonifier=jsonifier, middlewares=middlewares, lifespan=lifespan)
     app.add_api(
         document,
         base_path=base_path,
@@ -135,6 +150,37 @@ def create_app(config: dict[str, t.Any] | Settings | None = None) -> FlaskApp | 
     if isinstance(app, FlaskApp):  # kept for callers that read it from Flask's config
         app.app.config["THREADA_SERVICES"] = services
     return app
+
+
+def webhooks_lifespan(settings: Settings, db: Database, policy: OutboundPolicy) -> t.Callable:
+    """The app's lifespan: a webhook dispatcher runs while the app serves (one per start, so
+    an app served twice, as tests do, runs two: they share the work like two processes)."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: t.Any) -> t.AsyncIterator[None]:
+        dispatcher = None
+        if settings.webhooks_dispatcher:
+            dispatcher = Dispatcher(
+                db,
+                policy,
+                schedule=Schedule(
+                    base_seconds=settings.webhooks_retry_base_seconds,
+                    max_attempts=settings.webhooks_max_attempts,
+                ),
+                poll_seconds=settings.webhooks_poll_seconds,
+                lease_seconds=settings.webhooks_lease_seconds,
+                max_in_flight=settings.webhooks_max_in_flight,
+                endpoint_max_in_flight=settings.webhooks_endpoint_max_in_flight,
+                tenant_max_in_flight=settings.webhooks_tenant_max_in_flight,
+            )
+            dispatcher.start()
+        try:
+            yield
+        finally:
+            if dispatcher is not None:
+                await dispatcher.stop()
+
+    return lifespan
 
 
 class EnvelopeServerErrorMiddleware(ServerErrorMiddleware):

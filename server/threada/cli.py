@@ -275,7 +275,7 @@ def keys() -> None:
     "scopes",
     multiple=True,
     required=True,
-    type=click.Choice(["support.read", "support.write", "support.actions"]),
+    type=click.Choice(["support.read", "support.write", "support.actions", "support.webhooks"]),
 )
 @_fail_on_domain_error
 def keys_create(tenant: str, name: str, scopes: tuple[str, ...]) -> None:

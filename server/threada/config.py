@@ -41,6 +41,20 @@ class Settings:
     # the request moves to the thread pool (the loop is never held longer than this).
     inline_read_budget_ms: float = 5.0
     redis_url: str | None = None
+    # Webhooks: run the dispatcher in this process (every server process shares the work).
+    webhooks_dispatcher: bool = True
+    # Retry after failed attempt n: base * 4**(n-1) seconds (+-20 % jitter), max_attempts in all.
+    webhooks_retry_base_seconds: float = 5.0
+    webhooks_max_attempts: int = 9
+    # How often an idle dispatcher looks for due deliveries (new events wake it at once).
+    webhooks_poll_seconds: float = 1.0
+    # How long a claimed delivery is held before another process may take it over.
+    webhooks_lease_seconds: float = 60.0
+    webhooks_max_in_flight: int = 16
+    webhooks_endpoint_max_in_flight: int = 4
+    webhooks_tenant_max_in_flight: int = 8
+    # After a secret rotation the old secret keeps signing this long.
+    webhooks_secret_grace_seconds: int = 24 * 3600
 
     @classmethod
     def from_env(cls, overrides: dict[str, Any] | None = None) -> Settings:

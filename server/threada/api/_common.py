@@ -25,6 +25,9 @@ class Services:
     idempotency: Idempotency
     outbound: OutboundPolicy
     base_path: str
+    # Webhook endpoints' URLs are checked against this policy (THREADA_WEBHOOKS_ALLOW).
+    webhook_policy: OutboundPolicy | None = None
+    webhook_secret_grace_seconds: int = 24 * 3600
 
 
 Response = tuple[t.Any, int, dict[str, str]]

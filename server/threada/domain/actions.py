@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from threada.domain import webhooks
 from threada.domain.auth import Principal
 from threada.domain.errors import Conflict, NotFound
 from threada.domain.pagination import Keyset, PageTokens
@@ -87,32 +88,43 @@ def run_action(
     except Exception:
         # Not the target's doing (the executor reports those as outcomes): a bug. The
         # action must not stay "running" forever.
+        failed = {
+            "status": "failed",
+            "completed_at": max(now_ms(), row["created_at"]),
+            "result": {
+                "http_status": None,
+                "duration_ms": 0,
+                "error": "internal error before sending",
+                "response_excerpt": None,
+            },
+        }
         with db.write() as conn:
-            repo.update_action(
-                conn,
-                action_id=row["action_id"],
-                values={
-                    "status": "failed",
-                    "completed_at": now_ms(),
-                    "result": {
-                        "http_status": None,
-                        "duration_ms": 0,
-                        "error": "internal error before sending",
-                        "response_excerpt": None,
-                    },
-                },
-            )
+            repo.update_action(conn, action_id=row["action_id"], values=failed)
+            _completed(conn, {**row, **failed})
         raise
     done = {
         "status": "succeeded" if outcome.succeeded else "failed",
         "completed_at": max(now_ms(), row["created_at"]),
         "result": outcome.as_result(),
     }
+    row.update(done)
     with db.write() as conn:
         repo.update_action(conn, action_id=row["action_id"], values=done)
-    row.update(done)
+        _completed(conn, row)
     log.info("action %s for %s: %s (%s)", row["action_id"], ticket_id, row["status"], outcome.error)
     return action(row)
+
+
+def _completed(conn: Any, row: dict) -> None:
+    """The `action.completed` event, in the transaction that records the outcome."""
+    webhooks.record_event(
+        conn,
+        tenant_id=row["tenant_id"],
+        event_type="action.completed",
+        ticket_id=row["ticket_id"],
+        data={"action": action(row)},
+        created_at=row["completed_at"],
+    )
 
 
 def get_action(db: Database, *, principal: Principal, ticket_id: str, action_id: str) -> dict:

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from threada.domain.auth import Principal
 from threada.domain.errors import Conflict, InvalidRequest, NotFound
+from threada.domain import webhooks
 from threada.domain.pagination import Keyset, PageTokens
 from threada.ids import new_id, now_ms, rfc3339
 from threada.storage import repo
@@ -117,10 +118,19 @@ def create_ticket(db: Database, *, principal: Principal, body: dict) -> dict:
         "external_message_id": first.get("external_message_id"),
         "created_at": now,
     }
+    ticket = {"summary": summary(row), "contact": contact(row), "messages": [message(msg)]}
     with db.write() as conn:
         repo.insert_ticket(conn, row=row)
         repo.insert_message(conn, row=msg)
-    return {"summary": summary(row), "contact": contact(row), "messages": [message(msg)]}
+        webhooks.record_event(
+            conn,
+            tenant_id=principal.tenant_id,
+            event_type="ticket.created",
+            ticket_id=ticket_id,
+            data={"ticket": ticket},
+            created_at=now,
+        )
+    return ticket
 
 
 def get_ticket(db: Database, *, principal: Principal, ticket_id: str) -> dict:
@@ -160,7 +170,17 @@ def update_ticket(db: Database, *, principal: Principal, ticket_id: str, patch: 
                 conn, tenant_id=principal.tenant_id, ticket_id=ticket_id, values=changed
             )
             row.update(changed)
-        return _ticket(conn, row)
+        ticket = _ticket(conn, row)
+        if changed:
+            webhooks.record_event(
+                conn,
+                tenant_id=principal.tenant_id,
+                event_type="ticket.updated",
+                ticket_id=ticket_id,
+                data={"ticket": ticket, "changed_fields": [f for f in PATCHABLE if f in changed]},
+                created_at=changed["updated_at"],
+            )
+        return ticket
 
 
 def list_tickets(
@@ -277,6 +297,23 @@ def add_message(
             ticket_id=ticket_id,
             values=touch,
         )
+        webhooks.record_event(
+            conn,
+            tenant_id=principal.tenant_id,
+            event_type="message.created",
+            ticket_id=ticket_id,
+            data={"message": message(row)},
+            created_at=now,
+        )
+        if "status" in touch:
+            webhooks.record_event(
+                conn,
+                tenant_id=principal.tenant_id,
+                event_type="ticket.updated",
+                ticket_id=ticket_id,
+                data={"ticket": _ticket(conn, {**ticket, **touch}), "changed_fields": ["status"]},
+                created_at=now,
+            )
     return message(row), True
 
 
