@@ -51,9 +51,7 @@ def test_create_shows_the_secret_once_and_crud_works(client, make_tenant):
     assert p["enabled"] is False and p["description"] is None
     assert p["event_types"] == ["message.created"]
 
-    rotated = client.post(
-        f"{BASE}/webhook_endpoints/{eid}/rotate_secret", headers=t.h("webhooks")
-    )
+    rotated = client.post(f"{BASE}/webhook_endpoints/{eid}/rotate_secret", headers=t.h("webhooks"))
     assert rotated.status_code == 200, rotated.text
     new_secret = rotated.json()["secret"]
     assert new_secret.startswith("whsec_") and new_secret != secret
@@ -110,7 +108,9 @@ OPERATIONS = [
 
 
 @pytest.mark.parametrize("method, path, body", OPERATIONS)
-def test_every_operation_needs_the_webhooks_scope_and_a_key(client, make_tenant, method, path, body):
+def test_every_operation_needs_the_webhooks_scope_and_a_key(
+    client, make_tenant, method, path, body
+):
     t = make_tenant(webhooks=WH)
     eid = _create(client, t).json()["webhook_endpoint"]["endpoint_id"]
     url = BASE + path.format(eid=eid)

@@ -269,7 +269,9 @@ def test_an_endpoint_failing_the_whole_window_is_disabled_with_a_reason(wh):
         # Disabled: redelivery is refused until it is enabled again.
         url = f"{BASE}/webhook_endpoints/{eid}/deliveries/{d['delivery_id']}/redeliver"
         assert c.post(url, headers=t.h("webhooks")).status_code == 409
-        r = c.patch(f"{BASE}/webhook_endpoints/{eid}", json={"enabled": True}, headers=t.h("webhooks"))
+        r = c.patch(
+            f"{BASE}/webhook_endpoints/{eid}", json={"enabled": True}, headers=t.h("webhooks")
+        )
         assert r.json()["webhook_endpoint"]["disabled_reason"] is None
         status["code"] = 200
         assert c.post(url, headers=t.h("webhooks")).status_code == 202
@@ -283,9 +285,7 @@ def test_an_endpoint_failing_the_whole_window_is_disabled_with_a_reason(wh):
 
 def _setup(db: Database, url: str, *, policy: OutboundPolicy) -> tuple[Any, str]:
     tenant = auth.create_tenant(db, name=f"t-{uuid.uuid4().hex[:12]}")
-    _k, secret = auth.create_key(
-        db, tenant=tenant["tenant_id"], name="k", scopes=list(auth.SCOPES)
-    )
+    _k, secret = auth.create_key(db, tenant=tenant["tenant_id"], name="k", scopes=list(auth.SCOPES))
     principal = auth.authenticate(db, secret)
     assert principal is not None
     ep, _s = domain.create_endpoint(
@@ -369,9 +369,7 @@ def test_claims_are_disjoint_ordered_and_taken_over_after_the_lease(
         time.sleep(0.5)  # the leases (0.4 s: twice the call's timeout) run out
         taken = two._claim()[0]
         assert len(taken) == 4  # its cap; its own two leases ran out as well
-        assert {r["delivery_id"] for r in taken} <= {
-            r["delivery_id"] for r in got_one + got_two
-        }
+        assert {r["delivery_id"] for r in taken} <= {r["delivery_id"] for r in got_one + got_two}
         assert len(ids) == 6
     finally:
         db.dispose()
@@ -392,9 +390,9 @@ def test_two_dispatchers_deliver_every_event_once(backend, tmp_path_factory, pg_
         )
         ids = []
         for _ in range(15):
-            tid = tickets.create_ticket(db, principal=principal, body=example_ticket())[
-                "summary"
-            ]["ticket_id"]
+            tid = tickets.create_ticket(db, principal=principal, body=example_ticket())["summary"][
+                "ticket_id"
+            ]
             tickets.update_ticket(
                 db, principal=principal, ticket_id=tid, patch={"priority": "high"}
             )

@@ -58,9 +58,7 @@ def test_events_survive_a_kill_and_arrive_after_restart(backend, tmp_path_factor
     db = Database(url)
     db.upgrade()
     tenant = auth.create_tenant(db, name=f"t-{uuid.uuid4().hex[:8]}")
-    _k, key = auth.create_key(
-        db, tenant=tenant["tenant_id"], name="k", scopes=list(auth.SCOPES)
-    )
+    _k, key = auth.create_key(db, tenant=tenant["tenant_id"], name="k", scopes=list(auth.SCOPES))
     var = tmp_path_factory.mktemp("var")
     env = {
         **os.environ,

@@ -81,9 +81,7 @@ def create_app(config: dict[str, t.Any] | Settings | None = None) -> FlaskApp | 
         db.upgrade()
     outbound = extra.get("outbound_policy") or OutboundPolicy.from_env()
     webhook_policy = (
-        extra.get("webhook_policy")
-        or extra.get("outbound_policy")
-        or webhook_policy_from_env()
+        extra.get("webhook_policy") or extra.get("outbound_policy") or webhook_policy_from_env()
     )
     services = Services(
         db=db,
@@ -113,9 +111,7 @@ def create_app(config: dict[str, t.Any] | Settings | None = None) -> FlaskApp | 
     ]
     if settings.framework == "async":
         # Same handlers (sync, run in a thread pool), no Flask and no WSGI bridge.
-        app = AsyncApp(
-            __name__, jsonifier=jsonifier, middlewares=middlewares, lifespan=lifespan
-        )
+        app = AsyncApp(__name__, jsonifier=jsonifier, middlewares=middlewares, lifespan=lifespan)
     else:
         app = FlaskApp(__name__, jsonifier=jsonifier, middlewares=middlewares, lifespan=lifespan)
     app.add_api(

@@ -34,9 +34,7 @@ def createWebhookEndpoint(body: dict) -> Response:  # noqa: N802
 
 
 def getWebhookEndpoint(endpoint_id: str) -> Response:  # noqa: N802
-    endpoint = webhooks.get_endpoint(
-        services().db, principal=principal(), endpoint_id=endpoint_id
-    )
+    endpoint = webhooks.get_endpoint(services().db, principal=principal(), endpoint_id=endpoint_id)
     return {"webhook_endpoint": endpoint}, 200, {}
 
 

@@ -11,9 +11,9 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from threada.domain import webhooks
 from threada.domain.auth import Principal
 from threada.domain.errors import Conflict, InvalidRequest, NotFound
-from threada.domain import webhooks
 from threada.domain.pagination import Keyset, PageTokens
 from threada.ids import new_id, now_ms, rfc3339
 from threada.storage import repo

@@ -148,7 +148,12 @@ class Dispatcher:
         self._executor = concurrent.futures.ThreadPoolExecutor(
             self.max_in_flight + 2, thread_name_prefix="threada-webhooks"
         )
-        unregister = webhooks.on_new_events(lambda: loop.call_soon_threadsafe(wake.set))
+
+        def wake_up() -> None:  # from the thread whose transaction committed
+            with contextlib.suppress(RuntimeError):  # the loop is closing: it polls no more
+                loop.call_soon_threadsafe(wake.set)
+
+        unregister = webhooks.on_new_events(wake_up)
         try:
             while not self._stopping:
                 wake.clear()
@@ -205,7 +210,7 @@ class Dispatcher:
                 skip_tenants=[t for t, n in per_tenant.items() if n >= self.tenant_cap],
                 skip_locked=not self.db.is_sqlite,
             )
-            chosen = []
+            chosen: list[dict] = []
             for row in rows:
                 if len(chosen) >= free:
                     break
@@ -258,7 +263,7 @@ class Dispatcher:
             outcome = await asyncio.wait_for(
                 loop.run_in_executor(self._executor, call), self.policy.total_timeout + 5
             )
-        except asyncio.TimeoutError:
+        except TimeoutError:
             outcome = Outcome(False, None, now_ms() - started, "timeout", None)
         except Exception as exc:  # noqa: BLE001 - recorded as a failed attempt
             log.exception("webhooks: delivery %s failed unexpectedly", row["delivery_id"])

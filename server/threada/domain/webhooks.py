@@ -33,7 +33,7 @@ from threada.storage import webhooks as store
 from threada.storage.db import Database
 
 EVENT_TYPES = ("ticket.created", "ticket.updated", "message.created", "action.completed")
-SECRET_PREFIX = "whsec_"
+SECRET_PREFIX = "whsec_"  # noqa: S105 - the Standard Webhooks prefix, not a secret
 PATCHABLE = ("url", "description", "event_types", "enabled")
 
 
@@ -233,8 +233,9 @@ def create_endpoint(
     """Register an endpoint; returns (endpoint, secret). The secret is not shown again."""
     url = check_url(body.get("url"), policy)
     now = now_ms()
-    row = {
-        "endpoint_id": new_id("whe"),
+    endpoint_id = new_id("whe")
+    row: dict[str, Any] = {
+        "endpoint_id": endpoint_id,
         "tenant_id": principal.tenant_id,
         "url": url,
         "description": body.get("description"),
@@ -248,7 +249,7 @@ def create_endpoint(
     secret = new_secret()
     with db.write() as conn:
         store.insert_endpoint(conn, row=row)
-        store.insert_secret(conn, endpoint_id=row["endpoint_id"], secret=secret, created_at=now)
+        store.insert_secret(conn, endpoint_id=endpoint_id, secret=secret, created_at=now)
     return endpoint(row), secret
 
 
@@ -409,3 +410,12 @@ def admin_list_deliveries(
     with db.read() as conn:
         rows = store.list_deliveries(conn, tenant_id=tenant_id, status=status, limit=limit)
     return [{**delivery(r), "tenant_id": r["tenant_id"]} for r in rows]
+
+
+def admin_failed_delivery_ids(db: Database, *, endpoint_id: str) -> list[str]:
+    """Every failed delivery of an endpoint, oldest first (for `threada admin webhooks replay`)."""
+    with db.read() as conn:
+        if store.get_endpoint(conn, tenant_id=None, endpoint_id=endpoint_id) is None:
+            raise NotFound(f"Webhook endpoint {endpoint_id} was not found.")
+        rows = store.list_deliveries(conn, endpoint_id=endpoint_id, status="failed", limit=10_000)
+    return [r["delivery_id"] for r in reversed(rows)]

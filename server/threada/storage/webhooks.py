@@ -72,14 +72,10 @@ def delete_endpoint(conn: sa.Connection, *, endpoint_id: str) -> None:
     """The endpoint with its secrets and deliveries (events stay: other endpoints share them)."""
     conn.execute(D.delete().where(D.c.endpoint_id == endpoint_id))
     conn.execute(webhook_secrets.delete().where(webhook_secrets.c.endpoint_id == endpoint_id))
-    conn.execute(
-        webhook_endpoints.delete().where(webhook_endpoints.c.endpoint_id == endpoint_id)
-    )
+    conn.execute(webhook_endpoints.delete().where(webhook_endpoints.c.endpoint_id == endpoint_id))
 
 
-def insert_secret(
-    conn: sa.Connection, *, endpoint_id: str, secret: str, created_at: int
-) -> None:
+def insert_secret(conn: sa.Connection, *, endpoint_id: str, secret: str, created_at: int) -> None:
     conn.execute(
         webhook_secrets.insert().values(
             endpoint_id=endpoint_id, secret=secret, created_at=created_at, expires_at=None
