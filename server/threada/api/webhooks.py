@@ -47,8 +47,10 @@ def updateWebhookEndpoint(endpoint_id: str, body: dict) -> Response:  # noqa: N8
 
 
 def deleteWebhookEndpoint(endpoint_id: str) -> Response:  # noqa: N802
-    webhooks.delete_endpoint(services().db, principal=principal(), endpoint_id=endpoint_id)
-    return None, 204, {}
+    endpoint = webhooks.delete_endpoint(
+        services().db, principal=principal(), endpoint_id=endpoint_id
+    )
+    return {"webhook_endpoint": endpoint}, 200, {}
 
 
 def rotateWebhookSecret(endpoint_id: str) -> Response:  # noqa: N802

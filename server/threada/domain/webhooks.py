@@ -317,10 +317,12 @@ def update_endpoint(
     return endpoint(row)
 
 
-def delete_endpoint(db: Database, *, principal: Principal, endpoint_id: str) -> None:
+def delete_endpoint(db: Database, *, principal: Principal, endpoint_id: str) -> dict:
+    """Delete the endpoint with its secrets and deliveries; returns it as it was."""
     with db.write() as conn:
-        _require(conn, principal, endpoint_id)
+        row = _require(conn, principal, endpoint_id)
         store.delete_endpoint(conn, endpoint_id=endpoint_id)
+    return endpoint(row)
 
 
 def rotate_secret(
