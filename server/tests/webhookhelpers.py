@@ -109,8 +109,9 @@ class EventChecker:
 
     def check(self, request: dict, secret: str) -> dict:
         event = Webhook(secret).verify(request["body"], request["headers"])
-        assert request["headers"]["webhook-id"] == event["id"]
-        assert request["headers"]["Content-Type"] == "application/json"
+        headers = {k.lower(): v for k, v in request["headers"].items()}
+        assert headers["webhook-id"] == event["id"]
+        assert headers["content-type"] == "application/json"
         validator = self.validators[event["type"]]
         errors = list(validator.iter_errors(event))
         assert not errors, f"{event['type']}: {errors[0].message} at {list(errors[0].path)}"
