@@ -51,9 +51,18 @@ def test_registered_endpoint_receives_example_and_live_events(make_client, bundl
             items = r.json()["items"]
             assert len(items) == 4 and {d["status"] for d in items} == {"succeeded"}
 
+            # Elsewhere: registered, never sent (the delivery fails with the reason).
             r = client.post(
-                f"{bundle.base}/webhook_endpoints", json={"url": "https://example.com/x"}
+                f"{bundle.base}/webhook_endpoints",
+                json={"url": "https://example.com/x", "event_types": ["ticket.created"]},
             )
+            assert r.status_code == 201, r.text
+            other = r.json()["webhook_endpoint"]["endpoint_id"]
+            r = client.get(f"{bundle.base}/webhook_endpoints/{other}/deliveries")
+            [d] = r.json()["items"]
+            assert d["status"] == "failed" and "loopback" in d["last_error"]
+            assert d["attempts"] == 0 and len(receiver.requests) == 4
+            r = client.post(f"{bundle.base}/webhook_endpoints", json={"url": "ftp://x.example/"})
             assert r.status_code == 400, r.text
             bundle.check("createWebhookEndpoint", r)
     finally:

@@ -10,8 +10,10 @@ Registering an endpoint also sends it the spec's example event of each type it
 subscribes to, so a receiver can be tried at once.
 
 The mock only delivers to loopback URLs (127.0.0.1, ::1, localhost): it is a
-development tool and never sends traffic elsewhere. Three attempts, 1 s and 2 s
-apart; no pagination of the lists (one page).
+development tool and never sends traffic elsewhere. Other http(s) URLs are
+registered (so the spec's examples work), and their deliveries fail at once with
+that reason. Three attempts, 1 s and 2 s apart; no pagination of the lists (one
+page).
 """
 
 from __future__ import annotations
@@ -95,7 +97,7 @@ class WebhookStore:
         ep = {
             "endpoint_id": _id("whe_"),
             "tenant_id": self.tenant_id,
-            "url": _loopback_url(body["url"]),
+            "url": _http_url(body["url"]),
             "description": body.get("description"),
             "event_types": list(dict.fromkeys(body.get("event_types") or EVENT_TYPES)),
             "enabled": body.get("enabled", True),
@@ -127,7 +129,7 @@ class WebhookStore:
         ep = self._endpoint(request)
         patch = dict(request.body)
         if "url" in patch:
-            patch["url"] = _loopback_url(patch["url"])
+            patch["url"] = _http_url(patch["url"])
         if patch.get("enabled"):
             patch["disabled_reason"] = None
         ep.update(patch)
@@ -212,6 +214,13 @@ class WebhookStore:
         task.add_done_callback(self._tasks.discard)
 
     async def _send(self, ep: dict[str, Any], d: dict[str, Any], body: str) -> None:
+        if (urlsplit(ep["url"]).hostname or "") not in LOOPBACK:
+            d.update(
+                status="failed",
+                next_attempt_at=None,
+                last_error="the mock delivers only to loopback URLs (http://127.0.0.1:PORT/...)",
+            )
+            return
         waits = [0.0, *RETRY_WAITS]
         async with httpx.AsyncClient(timeout=5.0, follow_redirects=False, trust_env=False) as c:
             for wait in waits:
@@ -249,13 +258,17 @@ class WebhookStore:
         d.update(status="failed", next_attempt_at=None)
 
 
-def _loopback_url(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or (parts.hostname or "") not in LOOPBACK:
+def _http_url(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        host = None
+    if parts.scheme not in ("http", "https") or not host or parts.username or "#" in url:
         raise MockError(
             400,
-            "url: the mock delivers webhooks only to loopback URLs (http://127.0.0.1:PORT/...)",
-            details=[{"field": "body.url", "reason": "not a loopback http(s) URL"}],
+            "url must be an http(s) URL with a host, no user info and no fragment",
+            details=[{"field": "body.url", "reason": "not an http(s) URL"}],
         )
     return url
 
