@@ -420,3 +420,46 @@ def test_schedule_spans_at_least_a_day_with_jitter():
     assert low[0] == pytest.approx(4.0) and high[0] == pytest.approx(6.0)
     assert all(b == pytest.approx(a * 4) for a, b in zip(low, low[1:], strict=False))
     assert sum(low) >= 24 * 3600
+
+
+def test_finished_deliveries_are_purged_after_30_days(tmp_path):
+    import sqlalchemy as sa
+
+    db = Database(f"sqlite:///{tmp_path / 'purge.db'}")
+    db.upgrade()
+    try:
+        principal, _eid = _setup(db, "http://127.0.0.1:9/wh", policy=local_policy())
+        for _ in range(3):
+            tickets.create_ticket(db, principal=principal, body=example_ticket())
+        day = 24 * 3600 * 1000
+        with db.write() as conn:
+            rows = conn.execute(sa.text("SELECT delivery_id FROM webhook_deliveries")).scalars()
+            old, pending_old, recent = list(rows)
+            conn.execute(
+                sa.text("UPDATE webhook_deliveries SET created_at = created_at - :d"),
+                {"d": 31 * day},
+            )
+            conn.execute(
+                sa.text("UPDATE webhook_events SET created_at = created_at - :d"), {"d": 31 * day}
+            )
+            conn.execute(
+                sa.text("UPDATE webhook_deliveries SET status='succeeded' WHERE delivery_id=:i"),
+                {"i": old},
+            )
+            conn.execute(
+                sa.text(
+                    "UPDATE webhook_deliveries SET status='failed', created_at = created_at + :d"
+                    " WHERE delivery_id=:i"
+                ),
+                {"i": recent, "d": 31 * day},
+            )
+        d = Dispatcher(db, local_policy())
+        assert d.purge(now=int(time.time() * 1000)) == 1
+        with db.read() as conn:
+            left = set(
+                conn.execute(sa.text("SELECT delivery_id FROM webhook_deliveries")).scalars()
+            )
+            events = conn.execute(sa.text("SELECT count(*) FROM webhook_events")).scalar()
+        assert left == {pending_old, recent} and events == 2
+    finally:
+        db.dispose()

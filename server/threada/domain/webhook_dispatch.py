@@ -52,6 +52,9 @@ log = logging.getLogger(__name__)
 
 JITTER = 0.2
 FACTOR = 4
+# Finished deliveries (and events no delivery needs) are kept this long (the spec says so).
+RETENTION_MS = 30 * 24 * 3600 * 1000
+PURGE_EVERY_MS = 3600 * 1000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -114,6 +117,7 @@ class Dispatcher:
         self._wake: asyncio.Event | None = None
         self._stopping = False
         self._runner: asyncio.Task | None = None
+        self._purged_at = 0
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -190,6 +194,9 @@ class Dispatcher:
 
     def _claim(self) -> tuple[list[dict], int | None]:
         now = now_ms()
+        if now - self._purged_at >= PURGE_EVERY_MS:
+            self._purged_at = now
+            self.purge(now=now)
         free = self.max_in_flight - len(self._tasks)
         with self.db.read() as conn:
             due = store.any_due(conn, now=now)
@@ -328,6 +335,11 @@ class Dispatcher:
             values={"enabled": False, "disabled_reason": reason, "updated_at": now},
         )
         log.warning("webhooks: endpoint %s disabled: %s", endpoint_id, reason)
+
+    def purge(self, *, now: int) -> int:
+        """Forget finished deliveries older than the retention (30 days)."""
+        with self.db.write() as conn:
+            return store.purge_finished(conn, older_than=now - RETENTION_MS)
 
     def _release(self) -> None:
         with self.db.write() as conn:

@@ -282,3 +282,17 @@ def mark_endpoint_ok(conn: sa.Connection, *, endpoint_id: str) -> None:
         .where(c.endpoint_id == endpoint_id, c.failing_since.is_not(None))
         .values(failing_since=None)
     )
+
+
+def purge_finished(conn: sa.Connection, *, older_than: int) -> int:
+    """Delete finished deliveries created before `older_than`, and the events no delivery
+    refers to any more. Returns the number of deliveries deleted."""
+    done = conn.execute(
+        D.delete().where(D.c.status.in_(("succeeded", "failed")), D.c.created_at < older_than)
+    ).rowcount
+    conn.execute(
+        webhook_events.delete()
+        .where(webhook_events.c.created_at < older_than)
+        .where(~sa.exists().where(D.c.event_seq == webhook_events.c.seq))
+    )
+    return done
