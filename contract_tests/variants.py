@@ -37,8 +37,15 @@ def _with_handler(operation_id: str, wrap: Callable[[Callable], Callable], confi
     """
     from threada import app as app_module
 
-    original = app_module.HANDLERS[operation_id]
-    app_module.HANDLERS[operation_id] = functools.wraps(original)(wrap(original))
+    build_handlers = app_module.handlers
+
+    def handlers(services: Any) -> dict[str, Callable]:
+        table = build_handlers(services)
+        original = table[operation_id]
+        table[operation_id] = functools.wraps(original)(wrap(original))
+        return table
+
+    app_module.handlers = handlers
     return app_module.create_app(config)
 
 

@@ -125,7 +125,7 @@ def _real_app(tmp: Path):
             "secret_key": "docs-tests-secret",
         }
     )
-    db = app.app.config["THREADA_SERVICES"].db
+    db = app.threada_services.db
     tenant = auth.create_tenant(db, name="Docs test tenant")
     _, secret = auth.create_key(
         db, tenant=tenant["tenant_id"], name="docs-tests", scopes=list(auth.SCOPES)

@@ -129,20 +129,20 @@ def test_unhandled_exception_is_500_without_trace(client, tenant, monkeypatch, c
 
 DOMAIN_CALLS = {
     "listTickets": ("tickets", "list_tickets", "GET", "/tickets", None),
-    "createTicket": ("tickets", "create_ticket", "POST", "/tickets", "ticket"),
+    "createTicket": ("tickets", "insert_ticket", "POST", "/tickets", "ticket"),
     "getTicket": ("tickets", "get_ticket", "GET", "/tickets/{tid}", None),
     "updateTicket": ("tickets", "update_ticket", "PATCH", "/tickets/{tid}", {"priority": "low"}),
     "listMessages": ("tickets", "list_messages", "GET", "/tickets/{tid}/messages", None),
     "addMessage": (
         "tickets",
-        "add_message",
+        "insert_message",
         "POST",
         "/tickets/{tid}/messages",
         {"role": "agent", "content": "x"},
     ),
     "runAction": (
         "actions",
-        "run_action",
+        "begin_action",
         "POST",
         "/tickets/{tid}/actions",
         {"payload": {"type": "custom_http", "method": "GET", "url": "/x"}},

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpcore
 import pytest
 import threada.outbound.transport as transport
 from threada.domain.errors import InvalidRequest
@@ -157,15 +158,15 @@ def listeners() -> Iterator[list[RawListener]]:
 
 @pytest.fixture
 def connects(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
-    """Every `socket.create_connection` address in this test, in order."""
+    """Every TCP connect the outbound backend opens in this test (host, port), in order."""
     calls: list[tuple] = []
-    real = socket.create_connection
+    real = httpcore.AnyIOBackend.connect_tcp
 
-    def spy(address, *args, **kwargs):
-        calls.append(address)
-        return real(address, *args, **kwargs)
+    async def spy(self, host, port, *args, **kwargs):
+        calls.append((host, port))
+        return await real(self, host, port, *args, **kwargs)
 
-    monkeypatch.setattr(socket, "create_connection", spy)
+    monkeypatch.setattr(httpcore.AnyIOBackend, "connect_tcp", spy)
     return calls
 
 
@@ -692,3 +693,63 @@ def test_https_refuses_an_untrusted_certificate(
     outcome = call(f"https://hooks.test:{receiver.port}/base")
     assert outcome.error and outcome.error.startswith("TLS certificate not trusted: ")
     assert receiver.seen == []
+
+
+# --- the shared async client (AsyncOutbound.send), as webhooks and actions use it ----------
+
+
+def test_async_outbound_sends_bytes_and_shares_connections(
+    receiver: Receiver, connects: list[tuple], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    monkeypatch.setattr(_Handler, "protocol_version", "HTTP/1.1")  # keep-alive
+
+    from threada.outbound import AsyncOutbound
+
+    async def main() -> list[Outcome]:
+        async with AsyncOutbound(LOOPBACK) as outbound:
+            return [
+                await outbound.send(
+                    method="POST",
+                    url=f"http://127.0.0.1:{receiver.port}/deliveries/{n}",
+                    headers={"Content-Type": "application/octet-stream", "X-N": str(n)},
+                    content=bytes([n, 0, 255]),
+                )
+                for n in range(3)
+            ]
+
+    outcomes = asyncio.run(main())
+    assert [o.succeeded for o in outcomes] == [True, True, True]
+    assert [s.path for s in receiver.seen] == ["/deliveries/0", "/deliveries/1", "/deliveries/2"]
+    assert [s.body for s in receiver.seen] == [bytes([n, 0, 255]) for n in range(3)]
+    assert receiver.seen[2].header("X-N") == "2"
+    # one connection, vetted once, reused for the next two calls
+    assert connects == [("127.0.0.1", receiver.port)]
+
+
+def test_async_outbound_blocks_and_times_out_per_call(
+    listeners: list[RawListener], connects: list[tuple]
+) -> None:
+    import asyncio
+
+    from threada.outbound import AsyncOutbound
+
+    silent = RawListener(lambda conn, stopping: stopping.wait(5))
+    listeners.append(silent)
+
+    async def main() -> tuple[Outcome, Outcome, float]:
+        async with AsyncOutbound(OutboundPolicy()) as strict:
+            blocked = await strict.send(method="GET", url=f"http://127.0.0.1:{silent.port}/")
+        async with AsyncOutbound(LOOPBACK) as outbound:
+            started = time.monotonic()
+            slow = await outbound.send(
+                method="GET", url=f"http://127.0.0.1:{silent.port}/", timeout=0.3
+            )
+            return blocked, slow, time.monotonic() - started
+
+    blocked, slow, took = asyncio.run(main())
+    assert not blocked.succeeded and blocked.error.startswith("blocked by policy")
+    assert not slow.succeeded and slow.error == "timeout after 0.3s"
+    assert took < 1.0
+    assert connects == [("127.0.0.1", silent.port)]

@@ -1,13 +1,14 @@
-"""The application factory: Connexion FlaskApp bound to the committed OpenAPI 3.1 bundle."""
+"""The application factory: Connexion AsyncApp (or FlaskApp) bound to the committed OpenAPI
+3.1 bundle."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import json
 import logging
 import typing as t
-from urllib.parse import urlsplit
 
 import orjson
 from connexion import AsyncApp, FlaskApp
@@ -22,43 +23,38 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from threada import connexion_speedups, errors, spec
-from threada.api import actions, messages, tickets, webhooks
 from threada.api._common import Services
-from threada.config import Settings
+from threada.api.actions import Actions
+from threada.api.messages import Messages
+from threada.api.tickets import Tickets
+from threada.api.webhooks import Webhooks
+from threada.config import Settings, SettingsError
+from threada.domain import maintenance
+from threada.domain.actions import InFlight
 from threada.domain.auth import Authenticator
 from threada.domain.errors import DomainError
 from threada.domain.idempotency import Idempotency
 from threada.domain.pagination import PageTokens
 from threada.domain.ratelimit import RateLimiter
 from threada.domain.webhook_dispatch import Dispatcher, Schedule
-from threada.middleware import RequestContextMiddleware, RouteTable
-from threada.outbound import OutboundPolicy
+from threada.middleware import RequestContextMiddleware
+from threada.outbound import AsyncOutbound, OutboundPolicy
 from threada.outbound.webhook import webhook_policy_from_env
-from threada.security import make_security_handler, operation_scopes
+from threada.security import AuthStage, make_security_handler
+from threada.specindex import SpecIndex
 from threada.storage.db import Database, interrupted_by_deadline, read_deadline
 
 log = logging.getLogger("threada")
-
-HANDLERS: dict[str, t.Callable] = {
-    name: getattr(module, name)
-    for module in (tickets, messages, actions, webhooks)
-    for name in dir(module)
-    if name[:1].islower() and name[:1] != "_" and any(c.isupper() for c in name)
-}
-
-
-def base_path_of(document: dict) -> str:
-    """The path of the spec's first server URL (`/api/v1/public`)."""
-    return urlsplit(document["servers"][0]["url"]).path.rstrip("/")
 
 
 def create_app(config: dict[str, t.Any] | Settings | None = None) -> FlaskApp | AsyncApp:
     """Build the app: defaults, then THREADA_* environment variables, then `config`.
 
     `config` may also carry objects that are not settings: `outbound_policy`
-    (an OutboundPolicy; default from the environment), `webhook_policy` (for
-    webhook URLs; default `outbound_policy` when given, else from the environment)
-    and `database` (a shared Database instance).
+    (an OutboundPolicy; default from the environment), `webhook_policy` (for webhook
+    URLs; default `outbound_policy` when given, else from the environment), `database`
+    (a shared Database instance) and `auto_upgrade` (default True). An invalid setting raises
+    `threada.config.SettingsError`, whose one-line message names the variable.
     """
     extra: dict[str, t.Any] = {}
     if isinstance(config, Settings):
@@ -69,38 +65,61 @@ def create_app(config: dict[str, t.Any] | Settings | None = None) -> FlaskApp | 
             if name in raw:
                 extra[name] = raw.pop(name)
         settings = Settings.from_env(raw)
+    try:
+        policy = extra.get("outbound_policy") or OutboundPolicy.from_env()
+        webhook_policy = (
+            extra.get("webhook_policy") or extra.get("outbound_policy") or webhook_policy_from_env()
+        )
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None
 
     spec.install_31_document_check()
     connexion_speedups.install()
     bundle = settings.spec_path or spec.DEFAULT_BUNDLE
     document = spec.load_spec(bundle)
-    base_path = base_path_of(document)
+    index = SpecIndex(document)
+    errors.RETRY_AFTER_SECONDS[0] = settings.retry_after_seconds
 
-    db: Database = extra.get("database") or Database(settings.database_url)
+    db: Database = extra.get("database") or Database.from_settings(settings)
     if extra.get("auto_upgrade", True):
         db.upgrade()
-    outbound = extra.get("outbound_policy") or OutboundPolicy.from_env()
-    webhook_policy = (
-        extra.get("webhook_policy") or extra.get("outbound_policy") or webhook_policy_from_env()
-    )
+    is_async = settings.framework == "async"
     services = Services(
         db=db,
         tokens=PageTokens(settings.secret()),
         idempotency=Idempotency(
-            db,
             ttl_seconds=settings.idempotency_ttl_seconds,
             wait_seconds=settings.idempotency_wait_seconds,
         ),
-        outbound=outbound,
-        base_path=base_path,
+        outbound=policy,
+        # FlaskApp runs each coroutine handler on an event loop of its own: no
+        # connection could be reused there, so none is kept.
+        outbound_client=AsyncOutbound(
+            policy,
+            max_connections=settings.max_actions_in_flight_global,
+            keepalive=20 if is_async else 0,
+        ),
+        actions_in_flight=InFlight(settings.max_actions_in_flight_global),
+        max_actions_in_flight=settings.max_actions_in_flight,
+        base_path=index.base_path,
         webhook_policy=webhook_policy,
         webhook_secret_grace_seconds=settings.webhooks_secret_grace_seconds,
     )
     limiter = RateLimiter(db, default_limit=settings.default_rate_limit)
+    inline_reads = db.is_sqlite if settings.inline_reads is None else settings.inline_reads
+    budget = settings.inline_read_budget_ms / 1000
+
+    # Start-up: finish what a dead process left behind, before serving anything.
+    maintain = functools.partial(
+        maintenance.run,
+        db,
+        idempotency_ttl_seconds=settings.idempotency_ttl_seconds,
+        purge_batch=settings.idempotency_purge_batch,
+    )
+    maintain()
 
     jsonifier = FastJsonifier()
     app: t.Any
-    lifespan = webhooks_lifespan(settings, db, webhook_policy)
     # Connexion's SwaggerUIMiddleware is left out: with serve_spec and swagger_ui off (below;
     # threada.docs serves both) it serves nothing, yet routes every request through a
     # Starlette Router and Mount of its own.
@@ -109,21 +128,37 @@ def create_app(config: dict[str, t.Any] | Settings | None = None) -> FlaskApp | 
         for m in ConnexionMiddleware.default_middlewares
         if m is not SwaggerUIMiddleware
     ]
-    if settings.framework == "async":
-        # Same handlers (sync, run in a thread pool), no Flask and no WSGI bridge.
+    lifespan = _lifespan(
+        maintain,
+        services,
+        settings.maintenance_interval_seconds,
+        dispatcher=_dispatcher_factory(settings, db, webhook_policy),
+    )
+    if is_async:
+        # Same handlers, no Flask and no WSGI bridge.
         app = AsyncApp(__name__, jsonifier=jsonifier, middlewares=middlewares, lifespan=lifespan)
     else:
         app = FlaskApp(__name__, jsonifier=jsonifier, middlewares=middlewares, lifespan=lifespan)
     app.add_api(
         document,
-        base_path=base_path,
-        resolver=Resolver(function_resolver=_resolver(document, settings, db)),
+        base_path=index.base_path,
+        resolver=Resolver(
+            function_resolver=resolver(
+                handlers(services),
+                index,
+                framework=settings.framework,
+                inline_budget=budget if inline_reads else None,
+            )
+        ),
         validator_map=spec.validator_map(max_body_bytes=settings.max_body_bytes),
         security_map={
             "apiKey": make_security_handler(
-                authenticator=Authenticator(db, cache_seconds=settings.key_cache_seconds),
-                limiter=limiter,
-                scopes_by_operation=operation_scopes(document),
+                stage=AuthStage(
+                    authenticator=Authenticator(db, cache_seconds=settings.key_cache_seconds),
+                    limiter=limiter,
+                    inline_budget_seconds=budget if (inline_reads and db.is_sqlite) else None,
+                ),
+                index=index,
             )
         },
         validate_responses=settings.validate_responses,
@@ -131,52 +166,122 @@ def create_app(config: dict[str, t.Any] | Settings | None = None) -> FlaskApp | 
         swagger_ui_options=SwaggerUIOptions(serve_spec=False, swagger_ui=False),
     )
     app.add_middleware(
-        RequestContextMiddleware,
-        position=MiddlewarePosition.BEFORE_EXCEPTION,
-        routes=RouteTable(document, base_path),
-        services=services,
+        RequestContextMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, index=index
     )
-    _mount_docs(app, base_path=base_path, bundle=bundle)
+    _mount_docs(app, base_path=index.base_path, bundle=bundle)
 
     app.add_error_handler(DomainError, errors.domain_error)
     app.add_error_handler(ProblemException, errors.problem)
     app.add_error_handler(HTTPException, errors.http_exception)
     app.add_error_handler(Exception, errors.unhandled)
     app.threada_services = services
-    if isinstance(app, FlaskApp):  # kept for callers that read it from Flask's config
-        app.app.config["THREADA_SERVICES"] = services
+    app.threada_settings = settings
     return app
 
 
-def webhooks_lifespan(settings: Settings, db: Database, policy: OutboundPolicy) -> t.Callable:
-    """The app's lifespan: a webhook dispatcher runs while the app serves (one per start, so
-    an app served twice, as tests do, runs two: they share the work like two processes)."""
+def _dispatcher_factory(
+    settings: Settings, db: Database, policy: OutboundPolicy
+) -> t.Callable[[], Dispatcher] | None:
+    """A new webhook Dispatcher per start of the app (an app served twice, as tests do,
+    runs two: they share the work as two processes would); None when switched off."""
+    if not settings.webhooks_dispatcher:
+        return None
+    return functools.partial(
+        Dispatcher,
+        db,
+        policy,
+        schedule=Schedule(
+            base_seconds=settings.webhooks_retry_base_seconds,
+            max_attempts=settings.webhooks_max_attempts,
+        ),
+        poll_seconds=settings.webhooks_poll_seconds,
+        lease_seconds=settings.webhooks_lease_seconds,
+        max_in_flight=settings.webhooks_max_in_flight,
+        endpoint_max_in_flight=settings.webhooks_endpoint_max_in_flight,
+        tenant_max_in_flight=settings.webhooks_tenant_max_in_flight,
+    )
+
+
+def _lifespan(
+    maintain: t.Callable[[], t.Any],
+    services: Services,
+    interval: float,
+    *,
+    dispatcher: t.Callable[[], Dispatcher] | None = None,
+) -> t.Callable[[t.Any], t.AsyncContextManager[None]]:
+    """Run `maintain` every `interval` seconds (in a thread) and the webhook dispatcher
+    while the app serves; close the shared outbound client at the end."""
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: t.Any) -> t.AsyncIterator[None]:
-        dispatcher = None
-        if settings.webhooks_dispatcher:
-            dispatcher = Dispatcher(
-                db,
-                policy,
-                schedule=Schedule(
-                    base_seconds=settings.webhooks_retry_base_seconds,
-                    max_attempts=settings.webhooks_max_attempts,
-                ),
-                poll_seconds=settings.webhooks_poll_seconds,
-                lease_seconds=settings.webhooks_lease_seconds,
-                max_in_flight=settings.webhooks_max_in_flight,
-                endpoint_max_in_flight=settings.webhooks_endpoint_max_in_flight,
-                tenant_max_in_flight=settings.webhooks_tenant_max_in_flight,
-            )
-            dispatcher.start()
+        async def periodically() -> None:
+            while True:
+                await asyncio.sleep(interval)
+                try:
+                    await run_in_threadpool(maintain)
+                except Exception:  # noqa: BLE001 - logged; the next run tries again
+                    log.exception("maintenance failed")
+
+        task = asyncio.create_task(periodically())
+        webhooks = dispatcher() if dispatcher is not None else None
+        if webhooks is not None:
+            webhooks.start()
         try:
             yield
         finally:
-            if dispatcher is not None:
-                await dispatcher.stop()
+            if webhooks is not None:
+                await webhooks.stop()
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            await services.outbound_client.aclose()
 
     return lifespan
+
+
+def handlers(services: Services) -> dict[str, t.Callable]:
+    """operationId -> the handler, bound to the app's services (built once)."""
+    out: dict[str, t.Callable] = {}
+    for resource in (
+        Tickets(services),
+        Messages(services),
+        Actions(services),
+        Webhooks(services),
+    ):
+        for name in dir(resource):
+            if name[:1].islower() and any(c.isupper() for c in name):
+                out[name] = getattr(resource, name)
+    return out
+
+
+def resolver(
+    table: dict[str, t.Callable],
+    index: SpecIndex,
+    *,
+    framework: str,
+    inline_budget: float | None,
+) -> t.Callable[[str], t.Callable]:
+    """operationId -> handler. On FlaskApp the handlers as they are. On AsyncApp each sync
+    handler wrapped as a coroutine, because Connexion runs a plain function in a worker
+    thread, and that hand-off costs about 125 us of CPU per request here, more than a list
+    page's query: reads (GET) run on the event loop when `inline_budget` is set (SQLite,
+    or `inline_reads` on), bounded by it; every other handler (a write may wait on a lock)
+    runs in the thread pool. Coroutine handlers (runAction) are used as they are: they
+    send their own database work to the thread pool."""
+
+    def resolve(operation_id: str) -> t.Callable:
+        try:
+            handler = table[operation_id]
+        except KeyError:
+            raise ImportError(f"no handler for operationId {operation_id}") from None
+        if framework != "async" or asyncio.iscoroutinefunction(handler):
+            return handler
+        op = index.operations.get(operation_id)
+        if inline_budget is not None and op is not None and op.reads_only:
+            return on_loop(handler, budget_seconds=inline_budget)
+        return in_thread(handler)
+
+    return resolve
 
 
 class EnvelopeServerErrorMiddleware(ServerErrorMiddleware):
@@ -196,35 +301,6 @@ class FastJsonifier(Jsonifier):
     def dumps(self, data: t.Any, **kwargs: t.Any) -> bytes:  # type: ignore[override]
         # Bytes, which Starlette and Flask send as they are (a str is encoded again).
         return orjson.dumps(data, option=orjson.OPT_APPEND_NEWLINE)
-
-
-def _resolver(document: dict, settings: Settings, db: Database) -> t.Callable[[str], t.Callable]:
-    """operationId -> handler. On FlaskApp the handlers as they are; on AsyncApp each one
-    wrapped as a coroutine, because Connexion runs a plain function in a worker thread, and
-    that hand-off costs about 125 us of CPU per request here, more than a list page's query.
-    Reads (GET) run on the event loop when they are short local calls (SQLite, or
-    `inline_reads` on); everything else still goes to the thread pool, so a write waiting
-    on a lock or an action's outbound request never stalls the loop."""
-    methods = {
-        op["operationId"]: method
-        for item in document.get("paths", {}).values()
-        for method, op in item.items()
-        if isinstance(op, dict) and "operationId" in op
-    }
-    inline_reads = db.is_sqlite if settings.inline_reads is None else settings.inline_reads
-
-    def resolve(operation_id: str) -> t.Callable:
-        try:
-            handler = HANDLERS[operation_id]
-        except KeyError:
-            raise ImportError(f"no handler for operationId {operation_id}") from None
-        if settings.framework != "async":
-            return handler
-        if inline_reads and methods.get(operation_id) == "get":
-            return on_loop(handler, budget_seconds=settings.inline_read_budget_ms / 1000)
-        return in_thread(handler)
-
-    return resolve
 
 
 def on_loop(handler: t.Callable, *, budget_seconds: float) -> t.Callable:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from threada.config import Settings
+from threada.config import Settings, SettingsError
 from threada.domain.errors import DomainError
 from threada.ids import rfc3339
 
@@ -21,13 +21,21 @@ DEMO_TENANT = "demo"
 
 
 def _settings() -> Settings:
-    return Settings.from_env()
+    """The validated settings; an invalid one stops the command with one line naming it."""
+    from threada.outbound import OutboundPolicy
+
+    try:
+        settings = Settings.from_env()
+        OutboundPolicy.from_env()  # THREADA_ACTIONS_*: checked at start as well
+    except (SettingsError, ValueError) as exc:
+        raise click.ClickException(f"invalid setting: {exc}") from None
+    return settings
 
 
 def _db():
     from threada.storage.db import Database
 
-    db = Database(_settings().database_url)
+    db = Database.from_settings(_settings())
     db.upgrade()
     return db
 

@@ -1,80 +1,116 @@
 """Settings: one typed object, read from defaults, then the environment, then overrides.
 
+Every field is a `THREADA_<NAME>` environment variable (pydantic-settings), validated
+when the app is built: a value that does not fit its type or range stops the start with
+`SettingsError`, one line naming the variable (`THREADA_MAX_BODY_BYTES: ...`), instead of
+being silently replaced by a default.
+
 Nothing here touches the disk except `Settings.secret()`, which generates the
 page-token secret into the var directory on first use when none is configured.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _ENV_PREFIX = "THREADA_"
 
+Seconds = float
 
-@dataclasses.dataclass(frozen=True)
-class Settings:
+
+class SettingsError(ValueError):
+    """An invalid setting; the message is one line that names the variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=_ENV_PREFIX,
+        env_ignore_empty=True,
+        frozen=True,
+        extra="forbid",
+        validate_default=True,
+    )
+
     var_dir: Path = Path("var")
-    # Default: an SQLite file under var_dir (filled in by `from_env`).
+    # Default: an SQLite file under var_dir (filled in after validation).
     database_url: str = ""
     secret_key: str | None = None
     # Bundle served and bound by the app; default: openapi/dist next to the package.
     spec_path: Path | None = None
-    max_body_bytes: int = 256 * 1024
-    default_rate_limit: int = 600
-    key_grace_seconds: int = 24 * 3600
-    idempotency_ttl_seconds: int = 24 * 3600
+    max_body_bytes: int = Field(256 * 1024, gt=0)
+    default_rate_limit: int = Field(600, gt=0)
+    key_grace_seconds: int = Field(24 * 3600, ge=0)
+    idempotency_ttl_seconds: int = Field(24 * 3600, gt=0)
     # How long a request waits for a concurrent request holding the same Idempotency-Key.
-    idempotency_wait_seconds: float = 10.0
+    idempotency_wait_seconds: Seconds = Field(10.0, ge=0)
+    # Expired Idempotency-Key records deleted per statement by the maintenance task.
+    idempotency_purge_batch: int = Field(1000, gt=0)
     # Seconds a valid key is trusted without a lookup; 0 = revocation applies at once.
-    key_cache_seconds: float = 0.0
+    key_cache_seconds: Seconds = Field(0.0, ge=0)
     validate_responses: bool = False
-    # "flask" (Connexion FlaskApp, the default) or "async" (Connexion AsyncApp, same handlers).
-    framework: str = "flask"
+    # "async" (Connexion AsyncApp, the default) or "flask" (Connexion FlaskApp, same handlers).
+    framework: Literal["async", "flask"] = "async"
     # AsyncApp only: run GET handlers on the event loop instead of the thread pool.
     # Unset: on for SQLite (a local read is shorter than the thread hand-off), off otherwise.
     inline_reads: bool | None = None
     # An inline read's SQLite statements get this long before they are interrupted and
     # the request moves to the thread pool (the loop is never held longer than this).
-    inline_read_budget_ms: float = 5.0
-    redis_url: str | None = None
+    inline_read_budget_ms: float = Field(5.0, ge=0)
+    # Database time bounds: past any of them the request gets 503 service_unavailable.
+    db_connect_timeout_seconds: Seconds = Field(5.0, gt=0)
+    db_statement_timeout_ms: int = Field(5000, gt=0)
+    db_pool_timeout_seconds: Seconds = Field(5.0, gt=0)
+    sqlite_busy_timeout_ms: int = Field(5000, gt=0)
+    # Retry-After (seconds) on a 503 from a busy or unreachable database.
+    retry_after_seconds: int = Field(1, gt=0)
+    # Outbound actions in flight: per tenant (unless the tenant sets its own), and in
+    # this process for all tenants together.
+    max_actions_in_flight: int = Field(4, gt=0)
+    max_actions_in_flight_global: int = Field(64, gt=0)
+    # The maintenance task (stale actions, expired idempotency records), in seconds.
+    maintenance_interval_seconds: Seconds = Field(60.0, gt=0)
+
     # Webhooks: run the dispatcher in this process (every server process shares the work).
     webhooks_dispatcher: bool = True
     # Retry after failed attempt n: base * 4**(n-1) seconds (+-20 % jitter), max_attempts in all.
-    webhooks_retry_base_seconds: float = 5.0
-    webhooks_max_attempts: int = 9
+    webhooks_retry_base_seconds: Seconds = Field(5.0, gt=0)
+    webhooks_max_attempts: int = Field(9, ge=1)
     # How often an idle dispatcher looks for due deliveries (new events wake it at once).
-    webhooks_poll_seconds: float = 1.0
+    webhooks_poll_seconds: Seconds = Field(1.0, gt=0)
     # How long a claimed delivery is held before another process may take it over.
-    webhooks_lease_seconds: float = 60.0
-    webhooks_max_in_flight: int = 16
-    webhooks_endpoint_max_in_flight: int = 4
-    webhooks_tenant_max_in_flight: int = 8
+    webhooks_lease_seconds: Seconds = Field(60.0, gt=0)
+    webhooks_max_in_flight: int = Field(16, gt=0)
+    webhooks_endpoint_max_in_flight: int = Field(4, gt=0)
+    webhooks_tenant_max_in_flight: int = Field(8, gt=0)
     # After a secret rotation the old secret keeps signing this long.
-    webhooks_secret_grace_seconds: int = 24 * 3600
+    webhooks_secret_grace_seconds: int = Field(24 * 3600, ge=0)
+
+    @model_validator(mode="after")
+    def _default_database(self) -> Settings:
+        if not self.database_url:
+            url = f"sqlite:///{(self.var_dir / 'threada.db').as_posix()}"
+            object.__setattr__(self, "database_url", url)
+        return self
 
     @classmethod
     def from_env(cls, overrides: dict[str, Any] | None = None) -> Settings:
-        """Defaults, then `THREADA_*` environment variables, then `overrides`."""
-        values: dict[str, Any] = {}
-        fields = {f.name: f for f in dataclasses.fields(cls)}
-        for name, field in fields.items():
-            raw = os.environ.get(_ENV_PREFIX + name.upper())
-            if raw is None or raw == "":
-                continue
-            values[name] = _coerce(field.type, raw)
-        values.update(overrides or {})
-        for name in ("var_dir", "spec_path"):
-            if isinstance(values.get(name), str):
-                values[name] = Path(values[name])
-        settings = cls(**values)
-        if not settings.database_url:
-            url = f"sqlite:///{(settings.var_dir / 'threada.db').as_posix()}"
-            settings = dataclasses.replace(settings, database_url=url)
-        return settings
+        """Defaults, then `THREADA_*` environment variables, then `overrides`.
+
+        Raises `SettingsError` (one line, naming the variable) for an invalid value.
+        """
+        try:
+            return cls(**(overrides or {}))
+        except ValidationError as exc:
+            raise SettingsError(describe(exc, overrides or {})) from None
+
+    def replace(self, **changes: Any) -> Settings:
+        return self.model_copy(update=changes)
 
     def secret(self) -> bytes:
         """The server secret for signed page tokens: configured, or generated once into var_dir."""
@@ -94,14 +130,12 @@ class Settings:
         return path.read_text().strip().encode()
 
 
-def _coerce(type_name: Any, raw: str) -> Any:
-    text = str(type_name)
-    if text.startswith("int"):
-        return int(raw)
-    if text.startswith("float"):
-        return float(raw)
-    if text.startswith("bool"):
-        return raw.lower() in {"1", "true", "yes", "on"}
-    if text.startswith("tuple"):
-        return tuple(part.strip() for part in raw.split(",") if part.strip())
-    return raw
+def describe(exc: ValidationError, overrides: dict[str, Any]) -> str:
+    """The first error of `exc` as one line: `THREADA_NAME: what is wrong (got 'value')`."""
+    error = exc.errors()[0]
+    name = str(error["loc"][0]) if error["loc"] else "?"
+    where = f"{name} (given to create_app)" if name in overrides else _ENV_PREFIX + name.upper()
+    got = error.get("input")
+    shown = "" if isinstance(got, dict) or got is None else f" (got {str(got)!r})"
+    message = str(error["msg"]).replace("\n", " ")
+    return f"{where}: {message}{shown}"

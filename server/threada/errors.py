@@ -16,7 +16,9 @@ from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
 
-from threada.domain.errors import DomainError, RateLimited
+from threada import context
+from threada.domain.errors import DomainError, RateLimited, ServiceUnavailable
+from threada.storage.db import unavailable
 
 log = logging.getLogger("threada.errors")
 
@@ -30,6 +32,7 @@ _TYPES = {
     413: "payload_too_large",
     415: "unsupported_media_type",
     429: "rate_limited",
+    503: "service_unavailable",
 }
 _MESSAGES = {
     401: "A valid API key is required in the X-Api-Key header.",
@@ -41,9 +44,8 @@ _MESSAGES = {
 }
 
 
-def request_context(scope: t.MutableMapping) -> dict:
-    """The per-request dict the outer middleware puts in the scope (empty if none)."""
-    return scope.get("threada") or {}
+# Retry-After on a 503 for a busy or unreachable database (create_app sets it).
+RETRY_AFTER_SECONDS = [1]
 
 
 def envelope(
@@ -76,7 +78,7 @@ def error_response(
     details: list | None = None,
     headers: dict | None = None,
 ) -> ConnexionResponse:
-    rid = request_context(request.scope).get("request_id")
+    rid = _rid(request)
     body = envelope(status, message, type_=type_, request_id=rid, details=details)
     return ConnexionResponse(
         status_code=status,
@@ -90,7 +92,7 @@ def error_response(
 def domain_error(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     assert isinstance(exc, DomainError)
     headers = {}
-    if isinstance(exc, RateLimited):
+    if isinstance(exc, RateLimited | ServiceUnavailable):
         headers["Retry-After"] = str(exc.retry_after)
     if exc.status >= 500:
         log.error("request %s failed: %s", _rid(request), exc.message)
@@ -108,9 +110,8 @@ def problem(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     message = _MESSAGES.get(status) if status in (401, 404) else None
     if message is None:
         message = str(exc.detail or exc.title or _MESSAGES.get(status, "Bad request."))
-    headers = dict(exc.headers or {})
-    if status == 405:
-        headers.update(_allow(request))
+    # On 405 the middleware adds `Allow` from the spec index.
+    headers = {k: v for k, v in (exc.headers or {}).items() if k.lower() != "allow"}
     return error_response(request, status, message, headers=headers)
 
 
@@ -120,26 +121,30 @@ def http_exception(request: ConnexionRequest, exc: Exception) -> ConnexionRespon
     status = exc.status_code
     if status >= 500:
         return unhandled(request, exc)
+    # Starlette's router names only the first matching operation's methods; the
+    # middleware adds `Allow` from the spec index, which knows them all.
     headers = {k: v for k, v in (exc.headers or {}).items() if k.lower() != "allow"}
-    if status == 405:
-        headers.update(_allow(request))
     message = _MESSAGES.get(status) or str(exc.detail)
     return error_response(request, status, message, headers=headers)
 
 
 def unhandled(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-    """500 with the request id; the trace goes to the log only."""
+    """500 with the request id; the trace goes to the log only. A database that was busy,
+    slow or unreachable past its configured bounds is a 503 with Retry-After instead."""
+    if unavailable(exc):
+        log.warning("request %s: database unavailable: %s", _rid(request), exc)
+        return domain_error(request, database_unavailable())
     log.error("request %s failed", _rid(request), exc_info=exc)
     return error_response(request, 500, _MESSAGES[500], type_="internal_error")
 
 
+def database_unavailable() -> ServiceUnavailable:
+    return ServiceUnavailable(
+        "The service is busy; retry after the time in Retry-After.",
+        retry_after=RETRY_AFTER_SECONDS[0],
+    )
+
+
 def _rid(request: ConnexionRequest) -> str | None:
-    return request_context(request.scope).get("request_id")
-
-
-def _allow(request: ConnexionRequest) -> dict:
-    # Starlette's router names only the first matching operation's methods; the spec's
-    # path item knows them all.
-    routes = request_context(request.scope).get("routes")
-    allow = routes.allow(request.scope["path"]) if routes is not None else None
-    return {"Allow": allow} if allow else {}
+    ctx = context.current()
+    return ctx.request_id if ctx is not None else None

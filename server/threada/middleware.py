@@ -1,10 +1,9 @@
-"""The outermost layer of every request under the app: request id and limit headers.
+"""The outermost layer of every request under the app: request context, id and headers.
 
-Pure ASGI (no per-request objects beyond one dict) to stay cheap. It puts a
-per-request dict at `scope["threada"]` that inner layers fill in (the quota
-from the security layer), and on the way out adds `X-Request-Id` to every
-response, the `X-RateLimit-*` headers to every response except 401 and 500,
-and `Allow` to 405s.
+Pure ASGI, to stay cheap. It starts the request's `RequestContext` (threada.context)
+and on the way out adds `X-Request-Id` to every response, the `X-RateLimit-*`
+headers to every response except 401 and 500 (from the quota the security stage put
+in the context), and `Allow` to 405s (from the spec index).
 """
 
 from __future__ import annotations
@@ -16,31 +15,10 @@ import typing as t
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from threada import context
+from threada.specindex import SpecIndex
+
 _INCOMING_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
-
-
-class RouteTable:
-    """Which methods each path of the spec allows (for `Allow` on 405)."""
-
-    def __init__(self, spec: dict, base_path: str) -> None:
-        self._routes: list[tuple[re.Pattern[str], str]] = []
-        for path, item in spec.get("paths", {}).items():
-            methods = sorted(
-                m.upper()
-                for m in item
-                if m in {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
-            )
-            if "GET" in methods and "HEAD" not in methods:
-                methods.append("HEAD")
-            pattern = re.escape(base_path + path)
-            pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", pattern)
-            self._routes.append((re.compile(f"^{pattern}/?$"), ", ".join(sorted(methods))))
-
-    def allow(self, path: str) -> str | None:
-        for pattern, methods in self._routes:
-            if pattern.match(path):
-                return methods
-        return None
 
 
 def limit_headers(quota: t.Any) -> list[tuple[bytes, bytes]]:
@@ -53,12 +31,9 @@ def limit_headers(quota: t.Any) -> list[tuple[bytes, bytes]]:
 
 
 class RequestContextMiddleware:
-    """`services` (the app's Services) rides along in the same dict for the handlers."""
-
-    def __init__(self, app: ASGIApp, *, routes: RouteTable, services: object = None) -> None:
+    def __init__(self, app: ASGIApp, *, index: SpecIndex) -> None:
         self.app = app
-        self.routes = routes
-        self.services = services
+        self.index = index
         # Request ids need to be unique, not secret: a random process prefix and a counter.
         self._prefix = "req_" + secrets.token_hex(4)
         self._counter = itertools.count(1)
@@ -67,18 +42,17 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = None
+        incoming = idempotency_key = None
         for name, value in scope["headers"]:
             if name == b"x-request-id":
                 incoming = value.decode("latin-1")
-                break
+            elif name == b"idempotency-key":
+                idempotency_key = value.decode("latin-1")
         rid = (
             incoming
             if incoming and _INCOMING_ID.match(incoming)
             else f"{self._prefix}{next(self._counter):08x}"
         )
-        ctx: dict = {"request_id": rid, "routes": self.routes, "services": self.services}
-        scope["threada"] = ctx
         if "\n" in scope["path"]:
             # Connexion mounts the API with Starlette's `{path:path}` (regex `.*`, which stops
             # at a line feed), so such a path would skip Connexion's routing, security and
@@ -86,6 +60,9 @@ class RequestContextMiddleware:
             # context: a 500. Escaped, it routes like any other unknown id (auth, quota,
             # then the handler's 404); ids never hold a line feed.
             scope["path"] = scope["path"].replace("\n", "%0A")
+        ctx = context.begin(
+            rid, method=scope["method"], path=scope["path"], idempotency_key=idempotency_key
+        )
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -94,11 +71,11 @@ class RequestContextMiddleware:
                 raw = message["headers"] = list(message.get("headers", ()))
                 raw.append((b"x-request-id", rid.encode("latin-1")))
                 status = message["status"]
-                quota = ctx.get("quota")
+                quota = ctx.quota
                 if quota is not None and status not in (401, 500):
                     raw.extend(limit_headers(quota))
                 if status == 405 and not any(name == b"allow" for name, _ in raw):
-                    allow = self.routes.allow(scope["path"])
+                    allow = self.index.allow(scope["path"])
                     if allow:
                         raw.append((b"allow", allow.encode("latin-1")))
             await send(message)

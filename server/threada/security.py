@@ -1,12 +1,20 @@
-"""API-key authentication, scopes and rate limits, plugged into Connexion's security layer.
+"""API-key authentication, scopes and rate limits: an async stage in Connexion's security layer.
 
-Connexion calls the key-info function with the operation's `required_scopes`
-for each alternative security requirement and does not check scopes itself.
-Here: an unknown, malformed, revoked or expired key is a 401 (None); a valid
-key is counted against its rate limit (429 when over), then lacks or holds the
-scopes (403 naming what the operation accepts). The principal and the quota
-are cached in the request's scope, so an operation with alternative
-requirements (read OR actions) authenticates and counts once.
+Connexion 3.3 awaits a key-info function that returns a coroutine
+(`connexion/security.py`, `verify_security`), calls it with the operation's
+`required_scopes` for each alternative security requirement, and does not check
+scopes itself. Here: an unknown, malformed, revoked or expired key is a 401 (None);
+a valid key is counted against its rate limit (429 when over), then lacks or holds
+the scopes (403 naming what the operation accepts). The operation, principal and
+quota go into the request's context (threada.context), so an operation with
+alternative requirements (read OR actions) authenticates and counts once.
+
+Nothing here waits on the database on the event loop. The key lookup runs on the
+loop only on SQLite with inline reads on, under the inline-read budget (a statement
+past it is interrupted and the lookup reruns in the thread pool); the quota is
+counted on the loop only from this process's lease; everything else (a PostgreSQL
+lookup, a lease refill, which writes) runs in the thread pool, bounded by the
+database's timeouts.
 """
 
 from __future__ import annotations
@@ -15,60 +23,97 @@ import typing as t
 
 from connexion.exceptions import OAuthResponseProblem
 from connexion.security import ApiKeySecurityHandler
+from starlette.concurrency import run_in_threadpool
 
+from threada import context
 from threada.domain.auth import Authenticator, Principal
 from threada.domain.errors import PermissionDenied, RateLimited
-from threada.domain.ratelimit import RateLimiter
-from threada.errors import request_context
+from threada.domain.ratelimit import Quota, RateLimiter
+from threada.specindex import SpecIndex
+from threada.storage.db import interrupted_by_deadline, read_deadline
 
 ROUTING = "connexion_routing"
 
-
-def operation_scopes(spec: dict) -> dict[str, list[list[str]]]:
-    """operationId -> its alternative scope lists (from the spec's security requirements)."""
-    out: dict[str, list[list[str]]] = {}
-    default = spec.get("security", [])
-    for item in spec.get("paths", {}).values():
-        for op in item.values():
-            if not isinstance(op, dict) or "operationId" not in op:
-                continue
-            requirements = op.get("security", default)
-            out[op["operationId"]] = [
-                sorted({s for scopes in req.values() for s in scopes}) for req in requirements
-            ]
-    return out
+Checked = tuple[Principal | None, Quota | None, RateLimited | None]
 
 
-def make_security_handler(
-    *,
-    authenticator: Authenticator,
-    limiter: RateLimiter,
-    scopes_by_operation: dict[str, list[list[str]]],
-) -> type[ApiKeySecurityHandler]:
-    """A Connexion apiKey handler class bound to this app's database and limiter."""
+class AuthStage:
+    """Key lookup and quota for one request, without blocking the event loop."""
 
-    def key_info(api_key: str, required_scopes: list[str] | None, request: t.Any) -> dict | None:
-        ctx = request_context(request.scope)
+    def __init__(
+        self,
+        *,
+        authenticator: Authenticator,
+        limiter: RateLimiter,
+        inline_budget_seconds: float | None,
+    ) -> None:
+        self.authenticator = authenticator
+        self.limiter = limiter
+        # None: never look keys up on the loop.
+        self.inline_budget = inline_budget_seconds
+
+    def _count(self, principal: Principal) -> Checked:
+        try:
+            return principal, self.limiter.hit(principal), None
+        except RateLimited as exc:
+            return principal, t.cast(Quota, exc.quota), exc
+
+    def _blocking(self, api_key: str) -> Checked:
+        principal = self.authenticator(api_key)
+        return (None, None, None) if principal is None else self._count(principal)
+
+    async def check(self, api_key: str) -> Checked:
+        """(principal, quota, refusal): (None, None, None) for a key that is not valid;
+        a RateLimited refusal when the key is over its limit."""
+        if self.inline_budget is None:
+            return await run_in_threadpool(self._blocking, api_key)
         principal: Principal | None
-        if "principal" in ctx:
-            principal = ctx["principal"]
-        else:
-            principal = authenticator(api_key)
-            ctx["principal"] = principal
-            if principal is not None:
-                try:
-                    ctx["quota"] = limiter.hit(principal)
-                except RateLimited as exc:
-                    ctx["quota"] = exc.quota
-                    ctx["limited"] = exc
+        with read_deadline(self.inline_budget):
+            try:
+                principal = self.authenticator(api_key)
+            except Exception as exc:
+                if not interrupted_by_deadline(exc):
                     raise
+                return await run_in_threadpool(self._blocking, api_key)
+        if principal is None:
+            return None, None, None
+        try:
+            quota = self.limiter.try_local(principal)
+        except RateLimited as exc:
+            return principal, t.cast(Quota, exc.quota), exc
+        if quota is None:
+            return await run_in_threadpool(self._count, principal)
+        return principal, quota, None
+
+
+def make_security_handler(*, stage: AuthStage, index: SpecIndex) -> type[ApiKeySecurityHandler]:
+    """A Connexion apiKey handler class bound to this app's auth stage and spec index."""
+
+    async def key_info(
+        api_key: str, required_scopes: list[str] | None, request: t.Any
+    ) -> dict | None:
+        ctx = context.current()
+        if ctx is None:  # outside our middleware (never, under create_app)
+            ctx = context.begin("-")
+        if not ctx.authenticated:
+            routing = request.scope.get("extensions", {}).get(ROUTING, {})
+            ctx.operation = index.operations.get(routing.get("operation_id") or "")
+            try:
+                ctx.principal, ctx.quota, ctx.limited = await stage.check(api_key)
+            finally:
+                ctx.authenticated = True
+        principal = ctx.principal
         if principal is None:
             return None
-        if "limited" in ctx:
-            raise ctx["limited"]
+        if ctx.limited is not None:
+            raise ctx.limited
         needed = set(required_scopes or ())
         if not needed <= principal.scopes:
-            raise PermissionDenied(_denied_message(request, required_scopes, scopes_by_operation))
+            op_id = ctx.operation.operation_id if ctx.operation else None
+            raise PermissionDenied(
+                "This API key lacks the scope this operation needs: "
+                f"{index.scopes_text(op_id, required_scopes)}."
+            )
         return {"sub": principal.key_id, "principal": principal}
 
     class Handler(ApiKeySecurityHandler):
@@ -78,8 +123,8 @@ def make_security_handler(
         def _generic_check(self, func: t.Callable, exception_msg: str) -> t.Callable:
             # Connexion's version inspects the function's signature on every request;
             # ours is known, so call it directly (same contract: None means 401).
-            def check(request: t.Any, api_key: str, required_scopes: t.Any = None) -> dict:
-                info = func(api_key, required_scopes, request)
+            async def check(request: t.Any, api_key: str, required_scopes: t.Any = None) -> dict:
+                info = await func(api_key, required_scopes, request)
                 if info is None:
                     raise OAuthResponseProblem(detail=exception_msg)
                 return info
@@ -87,12 +132,3 @@ def make_security_handler(
             return check
 
     return Handler
-
-
-def _denied_message(
-    request: t.Any, required: list[str] | None, table: dict[str, list[list[str]]]
-) -> str:
-    op_id = request.scope.get("extensions", {}).get(ROUTING, {}).get("operation_id")
-    alternatives = table.get(op_id or "", []) or [sorted(required or [])]
-    options = " or ".join(" and ".join(a) for a in alternatives if a)
-    return f"This API key lacks the scope this operation needs: {options}."

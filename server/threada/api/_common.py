@@ -1,29 +1,40 @@
-"""What every handler needs: the app's services, the caller, and idempotent responses."""
+"""What every handler needs: the app's services (bound once), the caller, idempotent replies.
+
+Handlers are methods of one class per resource, built once by create_app with the
+app's `Services`; the resolver hands Connexion the bound methods, so nothing
+app-wide travels with each request. Per-request facts (the principal, the
+Idempotency-Key) come from the request context (threada.context).
+"""
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import typing as t
 
-from connexion import context
+import orjson
 
+from threada import context
+from threada.domain.actions import InFlight
 from threada.domain.auth import Principal
-from threada.domain.errors import AuthenticationFailed
-from threada.domain.idempotency import Idempotency, StoredResponse, fingerprint
+from threada.domain.idempotency import Claim, Idempotency, StoredResponse, fingerprint
 from threada.domain.pagination import PageTokens
-from threada.outbound import OutboundPolicy
+from threada.outbound import AsyncOutbound, OutboundPolicy
 from threada.storage.db import Database
 
 
 @dataclasses.dataclass(frozen=True)
 class Services:
-    """Built once by create_app; reached by handlers through the request scope."""
+    """Built once by create_app and bound to the handlers when they are resolved."""
 
     db: Database
     tokens: PageTokens
     idempotency: Idempotency
     outbound: OutboundPolicy
+    # The shared async client for actions (guarded by `outbound`).
+    outbound_client: AsyncOutbound
+    # Actions in flight in this process; and the per-tenant cap unless a tenant sets one.
+    actions_in_flight: InFlight
+    max_actions_in_flight: int
     base_path: str
     # Webhook endpoints' URLs are checked against this policy (THREADA_WEBHOOKS_ALLOW).
     webhook_policy: OutboundPolicy | None = None
@@ -33,43 +44,35 @@ class Services:
 Response = tuple[t.Any, int, dict[str, str]]
 
 
-def _ctx() -> dict:
-    return context.scope["threada"]
+class Resource:
+    """Base of the handler classes: `self.s` is the app's Services."""
 
-
-def services() -> Services:
-    return _ctx()["services"]
+    def __init__(self, services: Services) -> None:
+        self.s = services
 
 
 def principal() -> Principal:
-    p = _ctx().get("principal")
-    if p is None:  # only reachable if an operation were declared without security
-        raise AuthenticationFailed("A valid API key is required in the X-Api-Key header.")
-    return p
+    return context.require().require_principal()
 
 
-def idempotent(body: t.Any, produce: t.Callable[[], Response]) -> Response:
-    """Run `produce` once per Idempotency-Key (when the header is sent) and replay its response."""
-    scope = context.scope
-    key = None
-    for name, value in scope["headers"]:
-        if name == b"idempotency-key":
-            key = value.decode("latin-1")
-            break
-    if key is None:
-        return produce()
-
-    def first() -> StoredResponse:
-        payload, status, headers = produce()
-        return StoredResponse(status=status, body=json.dumps(payload), headers=headers)
-
-    stored = services().idempotency.run(
-        tenant_id=principal().tenant_id,
+def claim(body: t.Any) -> Claim:
+    """This request's Idempotency-Key claim (key None when the header was not sent)."""
+    ctx = context.require()
+    p = ctx.require_principal()
+    key = ctx.idempotency_key
+    return Claim(
+        tenant_id=p.tenant_id,
         key=key,
-        fingerprint=fingerprint(scope["method"], scope["path"], body),
-        produce=first,
+        fingerprint=fingerprint(ctx.method, ctx.path, body) if key is not None else "",
     )
-    headers = dict(stored.headers)
-    if stored.replayed:
+
+
+def stored(payload: t.Any, status: int, headers: dict[str, str]) -> StoredResponse:
+    return StoredResponse(status=status, body=orjson.dumps(payload).decode(), headers=headers)
+
+
+def reply(response: StoredResponse) -> Response:
+    headers = dict(response.headers)
+    if response.replayed:
         headers["Idempotent-Replayed"] = "true"
-    return json.loads(stored.body), stored.status, headers
+    return orjson.loads(response.body), response.status, headers

@@ -2,92 +2,104 @@
 
 from __future__ import annotations
 
-from threada.api._common import Response, Services, idempotent, principal, services
+from sqlalchemy import Connection
+
+from threada.api._common import Resource, Response, claim, principal, reply, stored
 from threada.domain import webhooks
+from threada.domain.idempotency import StoredResponse
 from threada.outbound import OutboundPolicy
 
 
-def _policy(s: Services) -> OutboundPolicy:
-    return s.webhook_policy or s.outbound
+class Webhooks(Resource):
+    @property
+    def _policy(self) -> OutboundPolicy:
+        return self.s.webhook_policy or self.s.outbound
 
-
-def listWebhookEndpoints(  # noqa: N802 - named by operationId
-    limit: int = 25, page_token: str | None = None
-) -> Response:
-    s = services()
-    page = webhooks.list_endpoints(
-        s.db, principal=principal(), tokens=s.tokens, limit=limit, page_token=page_token
-    )
-    return page, 200, {}
-
-
-def createWebhookEndpoint(body: dict) -> Response:  # noqa: N802
-    def produce() -> Response:
-        s = services()
-        endpoint, secret = webhooks.create_endpoint(
-            s.db, principal=principal(), body=body, policy=_policy(s)
+    def listWebhookEndpoints(  # noqa: N802 - named by operationId
+        self, limit: int = 25, page_token: str | None = None
+    ) -> Response:
+        page = webhooks.list_endpoints(
+            self.s.db,
+            principal=principal(),
+            tokens=self.s.tokens,
+            limit=limit,
+            page_token=page_token,
         )
-        location = f"{s.base_path}/webhook_endpoints/{endpoint['endpoint_id']}"
-        return {"webhook_endpoint": endpoint, "secret": secret}, 201, {"Location": location}
+        return page, 200, {}
 
-    return idempotent(body, produce)
+    def createWebhookEndpoint(self, body: dict) -> Response:  # noqa: N802
+        who = principal()
+        # Resolving the host (the outbound guard) happens before the transaction.
+        url = webhooks.check_url(body.get("url"), self._policy)
 
+        def produce(conn: Connection) -> StoredResponse:
+            endpoint, secret = webhooks.insert_endpoint(conn, principal=who, body=body, url=url)
+            location = f"{self.s.base_path}/webhook_endpoints/{endpoint['endpoint_id']}"
+            return stored(
+                {"webhook_endpoint": endpoint, "secret": secret}, 201, {"Location": location}
+            )
 
-def getWebhookEndpoint(endpoint_id: str) -> Response:  # noqa: N802
-    endpoint = webhooks.get_endpoint(services().db, principal=principal(), endpoint_id=endpoint_id)
-    return {"webhook_endpoint": endpoint}, 200, {}
+        return reply(self.s.idempotency.write_once(self.s.db, claim(body), produce))
 
+    def getWebhookEndpoint(self, endpoint_id: str) -> Response:  # noqa: N802
+        endpoint = webhooks.get_endpoint(self.s.db, principal=principal(), endpoint_id=endpoint_id)
+        return {"webhook_endpoint": endpoint}, 200, {}
 
-def updateWebhookEndpoint(endpoint_id: str, body: dict) -> Response:  # noqa: N802
-    s = services()
-    endpoint = webhooks.update_endpoint(
-        s.db, principal=principal(), endpoint_id=endpoint_id, patch=body, policy=_policy(s)
-    )
-    return {"webhook_endpoint": endpoint}, 200, {}
-
-
-def deleteWebhookEndpoint(endpoint_id: str) -> Response:  # noqa: N802
-    endpoint = webhooks.delete_endpoint(
-        services().db, principal=principal(), endpoint_id=endpoint_id
-    )
-    return {"webhook_endpoint": endpoint}, 200, {}
-
-
-def rotateWebhookSecret(endpoint_id: str) -> Response:  # noqa: N802
-    def produce() -> Response:
-        s = services()
-        endpoint, secret = webhooks.rotate_secret(
-            s.db,
+    def updateWebhookEndpoint(self, endpoint_id: str, body: dict) -> Response:  # noqa: N802
+        endpoint = webhooks.update_endpoint(
+            self.s.db,
             principal=principal(),
             endpoint_id=endpoint_id,
-            grace_seconds=s.webhook_secret_grace_seconds,
+            patch=body,
+            policy=self._policy,
         )
-        return {"webhook_endpoint": endpoint, "secret": secret}, 200, {}
+        return {"webhook_endpoint": endpoint}, 200, {}
 
-    return idempotent(None, produce)
-
-
-def listWebhookDeliveries(  # noqa: N802
-    endpoint_id: str, status: str | None = None, limit: int = 25, page_token: str | None = None
-) -> Response:
-    s = services()
-    page = webhooks.list_deliveries(
-        s.db,
-        principal=principal(),
-        tokens=s.tokens,
-        endpoint_id=endpoint_id,
-        status=status,
-        limit=limit,
-        page_token=page_token,
-    )
-    return page, 200, {}
-
-
-def redeliverWebhook(endpoint_id: str, delivery_id: str) -> Response:  # noqa: N802
-    def produce() -> Response:
-        d = webhooks.redeliver(
-            services().db, principal=principal(), endpoint_id=endpoint_id, delivery_id=delivery_id
+    def deleteWebhookEndpoint(self, endpoint_id: str) -> Response:  # noqa: N802
+        endpoint = webhooks.delete_endpoint(
+            self.s.db, principal=principal(), endpoint_id=endpoint_id
         )
-        return {"delivery": d}, 202, {}
+        return {"webhook_endpoint": endpoint}, 200, {}
 
-    return idempotent(None, produce)
+    def rotateWebhookSecret(self, endpoint_id: str) -> Response:  # noqa: N802
+        who = principal()
+
+        def produce(conn: Connection) -> StoredResponse:
+            endpoint, secret = webhooks.rotate_secret(
+                conn,
+                principal=who,
+                endpoint_id=endpoint_id,
+                grace_seconds=self.s.webhook_secret_grace_seconds,
+            )
+            return stored({"webhook_endpoint": endpoint, "secret": secret}, 200, {})
+
+        return reply(self.s.idempotency.write_once(self.s.db, claim(None), produce))
+
+    def listWebhookDeliveries(  # noqa: N802
+        self,
+        endpoint_id: str,
+        status: str | None = None,
+        limit: int = 25,
+        page_token: str | None = None,
+    ) -> Response:
+        page = webhooks.list_deliveries(
+            self.s.db,
+            principal=principal(),
+            tokens=self.s.tokens,
+            endpoint_id=endpoint_id,
+            status=status,
+            limit=limit,
+            page_token=page_token,
+        )
+        return page, 200, {}
+
+    def redeliverWebhook(self, endpoint_id: str, delivery_id: str) -> Response:  # noqa: N802
+        who = principal()
+
+        def produce(conn: Connection) -> StoredResponse:
+            d = webhooks.requeue(
+                conn, principal=who, endpoint_id=endpoint_id, delivery_id=delivery_id
+            )
+            return stored({"delivery": d}, 202, {})
+
+        return reply(self.s.idempotency.write_once(self.s.db, claim(None), produce))

@@ -64,3 +64,14 @@ class RateLimited(DomainError):
         self.retry_after = retry_after
         # The rate-limit state for the X-RateLimit-* headers, when the limiter knows it.
         self.quota = quota
+
+
+class ServiceUnavailable(DomainError):
+    """The database (or another dependency) did not answer within its bound: retry later."""
+
+    type = "service_unavailable"
+    status = 503
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from threada.domain.auth import Principal
 from threada.domain.errors import RateLimited
 from threada.storage import repo
-from threada.storage.db import Database
+from threada.storage.db import Database, DatabaseBusy
 
 WINDOW_MS = 60_000
 
@@ -57,14 +57,34 @@ class RateLimiter:
         self._leases: dict[str, _Lease] = {}
         self._lock = threading.Lock()
 
-    def hit(self, principal: Principal) -> Quota:
-        """Count one request; raise RateLimited (with Retry-After) when over the limit."""
+    def try_local(self, principal: Principal) -> Quota | None:
+        """Count one request from this process's lease, never touching the database nor
+        waiting on a lock: None when that cannot be decided here (the lease must be
+        refilled, or a refill is under way); then call `hit`, off the event loop."""
         now = int(self._clock() * 1000)
         window = now - now % WINDOW_MS
-        reset = max(1, math.ceil((window + WINDOW_MS - now) / 1000))
+        lease = self._lease(principal.key_id, window)
+        if not lease.lock.acquire(blocking=False):
+            return None
+        try:
+            if lease.left == 0 and not lease.exhausted:
+                return None
+            return self._spend(principal, lease, now)
+        finally:
+            lease.lock.release()
+
+    def hit(self, principal: Principal) -> Quota:
+        """Count one request; raise RateLimited (with Retry-After) when over the limit.
+        May write to the database (a lease refill): run it off the event loop."""
+        now = int(self._clock() * 1000)
+        window = now - now % WINDOW_MS
         limit = principal.rate_limit or self._default
         lease = self._lease(principal.key_id, window)
-        with lease.lock:
+        # Another thread refilling this lease may be stuck on a busy database: wait no
+        # longer than the database itself would.
+        if not lease.lock.acquire(timeout=self._db.busy_timeout):
+            raise DatabaseBusy("the rate-limit lease is busy")
+        try:
             if lease.left == 0 and not lease.exhausted:
                 want = max(1, math.ceil(limit * self._fraction))
                 with self._db.write() as conn:
@@ -78,15 +98,23 @@ class RateLimiter:
                     )
                 lease.left, lease.claimed = granted, claimed
                 lease.exhausted = granted == 0
-            if lease.left == 0:
-                raise RateLimited(
-                    f"Rate limit of {limit} requests per minute exceeded for this key; "
-                    f"retry in {reset} s.",
-                    retry_after=reset,
-                    quota=Quota(limit=limit, remaining=0, reset_seconds=reset),
-                )
-            lease.left -= 1
-            remaining = max(0, limit - lease.claimed + lease.left)
+            return self._spend(principal, lease, now)
+        finally:
+            lease.lock.release()
+
+    def _spend(self, principal: Principal, lease: _Lease, now: int) -> Quota:
+        # The caller holds lease.lock.
+        reset = max(1, math.ceil((lease.window_start + WINDOW_MS - now) / 1000))
+        limit = principal.rate_limit or self._default
+        if lease.left == 0:
+            raise RateLimited(
+                f"Rate limit of {limit} requests per minute exceeded for this key; "
+                f"retry in {reset} s.",
+                retry_after=reset,
+                quota=Quota(limit=limit, remaining=0, reset_seconds=reset),
+            )
+        lease.left -= 1
+        remaining = max(0, limit - lease.claimed + lease.left)
         return Quota(limit=limit, remaining=remaining, reset_seconds=reset)
 
     def _lease(self, key_id: str, window: int) -> _Lease:

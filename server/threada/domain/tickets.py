@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from threada.domain import webhooks
@@ -84,6 +85,13 @@ def _dedupe(tags: list[str]) -> list[str]:
 
 def create_ticket(db: Database, *, principal: Principal, body: dict) -> dict:
     """Open a ticket with its contact and initial message; returns the Ticket shape."""
+    with db.write() as conn:
+        return insert_ticket(conn, principal=principal, body=body)
+
+
+def insert_ticket(conn: sa.Connection, *, principal: Principal, body: dict) -> dict:
+    """`create_ticket` within the caller's write transaction (with its Idempotency-Key
+    record, or anything else that must commit with the ticket)."""
     person = body["contact"]
     if not person.get("email") and not person.get("phone"):
         raise InvalidRequest(
@@ -119,17 +127,16 @@ def create_ticket(db: Database, *, principal: Principal, body: dict) -> dict:
         "created_at": now,
     }
     ticket = {"summary": summary(row), "contact": contact(row), "messages": [message(msg)]}
-    with db.write() as conn:
-        repo.insert_ticket(conn, row=row)
-        repo.insert_message(conn, row=msg)
-        webhooks.record_event(
-            conn,
-            tenant_id=principal.tenant_id,
-            event_type="ticket.created",
-            ticket_id=ticket_id,
-            data={"ticket": ticket},
-            created_at=now,
-        )
+    repo.insert_ticket(conn, row=row)
+    repo.insert_message(conn, row=msg)
+    webhooks.record_event(
+        conn,
+        tenant_id=principal.tenant_id,
+        event_type="ticket.created",
+        ticket_id=ticket_id,
+        data={"ticket": ticket},
+        created_at=now,
+    )
     return ticket
 
 
@@ -254,66 +261,73 @@ def add_message(
     An `external_message_id` already on the ticket returns that message and
     adds nothing (created is False), also when two requests race.
     """
-    external_id = body.get("external_message_id")
     with db.write() as conn:
-        ticket = require_ticket(conn, principal, ticket_id, for_update=True)
-        if external_id is not None:
-            existing = repo.find_message_by_external_id(
-                conn, ticket_id=ticket_id, external_message_id=external_id
-            )
-            if existing is not None:
-                return message(existing), False
-        _refuse_closed(ticket)
-        now = max(now_ms(), ticket["updated_at"])
-        row = {
-            "message_id": new_id("msg"),
-            "ticket_id": ticket_id,
-            "tenant_id": principal.tenant_id,
-            "role": body["role"],
-            "content": body["content"],
-            "channel": body.get("channel") or ticket["channel"],
-            "external_message_id": external_id,
-            "created_at": now,
-        }
-        try:
-            with conn.begin_nested():
-                repo.insert_message(conn, row=row)
-        except IntegrityError:
-            if external_id is None:
-                raise
-            existing = repo.find_message_by_external_id(
-                conn, ticket_id=ticket_id, external_message_id=external_id
-            )
-            if existing is None:
-                raise
-            return message(existing), False
-        touch: dict[str, Any] = {"updated_at": now, "last_message_at": now}
-        # A customer writing again reopens a solved ticket.
-        if ticket["status"] == "solved" and row["role"] == "user":
-            touch["status"] = "open"
-        repo.update_ticket(
-            conn,
-            tenant_id=principal.tenant_id,
-            ticket_id=ticket_id,
-            values=touch,
+        return insert_message(conn, principal=principal, ticket_id=ticket_id, body=body)
+
+
+def insert_message(
+    conn: sa.Connection, *, principal: Principal, ticket_id: str, body: dict
+) -> tuple[dict, bool]:
+    """`add_message` within the caller's write transaction."""
+    external_id = body.get("external_message_id")
+    ticket = require_ticket(conn, principal, ticket_id, for_update=True)
+    if external_id is not None:
+        existing = repo.find_message_by_external_id(
+            conn, ticket_id=ticket_id, external_message_id=external_id
         )
+        if existing is not None:
+            return message(existing), False
+    _refuse_closed(ticket)
+    now = max(now_ms(), ticket["updated_at"])
+    row = {
+        "message_id": new_id("msg"),
+        "ticket_id": ticket_id,
+        "tenant_id": principal.tenant_id,
+        "role": body["role"],
+        "content": body["content"],
+        "channel": body.get("channel") or ticket["channel"],
+        "external_message_id": external_id,
+        "created_at": now,
+    }
+    try:
+        with conn.begin_nested():
+            repo.insert_message(conn, row=row)
+    except IntegrityError:
+        if external_id is None:
+            raise
+        existing = repo.find_message_by_external_id(
+            conn, ticket_id=ticket_id, external_message_id=external_id
+        )
+        if existing is None:
+            raise
+        return message(existing), False
+    touch: dict[str, Any] = {"updated_at": now, "last_message_at": now}
+    # A customer writing again reopens a solved ticket.
+    if ticket["status"] == "solved" and row["role"] == "user":
+        touch["status"] = "open"
+    repo.update_ticket(
+        conn,
+        tenant_id=principal.tenant_id,
+        ticket_id=ticket_id,
+        values=touch,
+    )
+    webhooks.record_event(
+        conn,
+        tenant_id=principal.tenant_id,
+        event_type="message.created",
+        ticket_id=ticket_id,
+        data={"message": message(row)},
+        created_at=now,
+    )
+    if "status" in touch:
         webhooks.record_event(
             conn,
             tenant_id=principal.tenant_id,
-            event_type="message.created",
+            event_type="ticket.updated",
             ticket_id=ticket_id,
-            data={"message": message(row)},
+            data={"ticket": _ticket(conn, {**ticket, **touch}), "changed_fields": ["status"]},
             created_at=now,
         )
-        if "status" in touch:
-            webhooks.record_event(
-                conn,
-                tenant_id=principal.tenant_id,
-                event_type="ticket.updated",
-                ticket_id=ticket_id,
-                data={"ticket": _ticket(conn, {**ticket, **touch}), "changed_fields": ["status"]},
-                created_at=now,
-            )
     return message(row), True
 
 

@@ -2,7 +2,8 @@
 
 One `Dispatcher` runs as an asyncio task in each server process (started and
 stopped with the app's lifespan). It never blocks the event loop: database work
-and the HTTP call run in its own small thread pool, and every wait has a timeout.
+runs in its own small thread pool, the HTTP call is async (`AsyncOutbound`, the
+guarded path actions use), and every wait has a timeout.
 
 - **Claim.** Due deliveries are claimed in a write transaction and leased to this
   process for `lease_seconds` (PostgreSQL: `FOR UPDATE SKIP LOCKED`, so several
@@ -35,7 +36,7 @@ import os
 import random
 import secrets
 import socket
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,7 +44,7 @@ from standardwebhooks.webhooks import Webhook
 
 from threada.domain import webhooks
 from threada.ids import now_ms, rfc3339
-from threada.outbound import OutboundPolicy, Outcome
+from threada.outbound import AsyncOutbound, OutboundPolicy, Outcome
 from threada.outbound.webhook import post_webhook
 from threada.storage import webhooks as store
 from threada.storage.db import Database
@@ -81,7 +82,7 @@ def sign(*, secrets_: list[str], msg_id: str, body: str, at: datetime) -> str:
     return " ".join(Webhook(s).sign(msg_id=msg_id, timestamp=at, data=body) for s in secrets_)
 
 
-Sender = Callable[..., Outcome]
+Sender = Callable[..., Awaitable[Outcome]]
 
 
 class Dispatcher:
@@ -113,6 +114,7 @@ class Dispatcher:
         self.sender = sender
         self.owner = owner or f"{socket.gethostname()[:30]}:{os.getpid()}:{secrets.token_hex(4)}"
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+        self._outbound: AsyncOutbound | None = None
         self._tasks: set[asyncio.Task] = set()
         self._wake: asyncio.Event | None = None
         self._stopping = False
@@ -143,15 +145,19 @@ class Dispatcher:
             await self._call(self._release)
         except Exception:  # noqa: BLE001 - the leases expire on their own
             log.exception("webhooks: could not release leases at shutdown")
+        if self._outbound is not None:
+            await self._outbound.aclose()
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
         self._wake = wake = asyncio.Event()
+        # Database work only: the calls are async.
         self._executor = concurrent.futures.ThreadPoolExecutor(
-            self.max_in_flight + 2, thread_name_prefix="threada-webhooks"
+            4, thread_name_prefix="threada-webhooks"
         )
+        self._outbound = AsyncOutbound(self.policy, max_connections=self.max_in_flight)
 
         def wake_up() -> None:  # from the thread whose transaction committed
             with contextlib.suppress(RuntimeError):  # the loop is closing: it polls no more
@@ -247,7 +253,6 @@ class Dispatcher:
         return chosen, next_due
 
     async def _deliver(self, row: dict) -> None:
-        loop = asyncio.get_running_loop()
         started = now_ms()
         try:
             headers = {
@@ -260,15 +265,12 @@ class Dispatcher:
                     at=datetime.fromtimestamp(started // 1000, tz=UTC),
                 ),
             }
-            call = functools.partial(
-                self.sender,
-                url=row["url"],
-                headers=headers,
-                body=row["body"].encode(),
-                policy=self.policy,
-            )
+            assert self._outbound is not None
             outcome = await asyncio.wait_for(
-                loop.run_in_executor(self._executor, call), self.policy.total_timeout + 5
+                self.sender(
+                    self._outbound, url=row["url"], headers=headers, body=row["body"].encode()
+                ),
+                self.policy.total_timeout + 5,
             )
         except TimeoutError:
             outcome = Outcome(False, None, now_ms() - started, "timeout", None)

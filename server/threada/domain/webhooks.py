@@ -14,12 +14,9 @@ from __future__ import annotations
 
 import base64
 import secrets
-import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
-import httpcore
 import orjson
 import sqlalchemy as sa
 
@@ -28,7 +25,7 @@ from threada.domain.errors import Conflict, InvalidRequest, NotFound
 from threada.domain.pagination import Keyset, PageTokens
 from threada.ids import new_id, now_ms, rfc3339
 from threada.outbound import BlockedByPolicy, OutboundPolicy, validate_base_url
-from threada.outbound.transport import GuardedBackend
+from threada.outbound.webhook import vet_url_addresses
 from threada.storage import webhooks as store
 from threada.storage.db import Database
 
@@ -188,21 +185,13 @@ def check_url(url: Any, policy: OutboundPolicy) -> str:
         raise InvalidRequest(
             f"url {reason}", details=[{"field": "body.url", "reason": reason}]
         ) from None
-    parts = urlsplit(normalised)
-    host = parts.hostname or ""
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    if normalised.startswith(f"{parts.scheme}://["):
-        host = f"[{host}]"
-    guard = GuardedBackend(policy, time.monotonic() + policy.connect_timeout)
     try:
-        guard.vetted_addresses(host, port, policy.connect_timeout)
+        vet_url_addresses(normalised, policy)
     except BlockedByPolicy as exc:
         reason = f"points to an address that may not be reached: {exc}"
         raise InvalidRequest(
             f"url {reason}", details=[{"field": "body.url", "reason": reason}]
         ) from None
-    except (httpcore.ConnectError, httpcore.ConnectTimeout, ValueError):
-        pass  # unresolvable now: checked again when delivering
     return normalised
 
 
@@ -232,6 +221,15 @@ def create_endpoint(
 ) -> tuple[dict, str]:
     """Register an endpoint; returns (endpoint, secret). The secret is not shown again."""
     url = check_url(body.get("url"), policy)
+    with db.write() as conn:
+        return insert_endpoint(conn, principal=principal, body=body, url=url)
+
+
+def insert_endpoint(
+    conn: sa.Connection, *, principal: Principal, body: dict, url: str
+) -> tuple[dict, str]:
+    """`create_endpoint` within the caller's write transaction; `url` already checked
+    (`check_url`, which resolves the host: keep it out of the transaction)."""
     now = now_ms()
     endpoint_id = new_id("whe")
     row: dict[str, Any] = {
@@ -247,9 +245,8 @@ def create_endpoint(
         "updated_at": now,
     }
     secret = new_secret()
-    with db.write() as conn:
-        store.insert_endpoint(conn, row=row)
-        store.insert_secret(conn, endpoint_id=endpoint_id, secret=secret, created_at=now)
+    store.insert_endpoint(conn, row=row)
+    store.insert_secret(conn, endpoint_id=endpoint_id, secret=secret, created_at=now)
     return endpoint(row), secret
 
 
@@ -326,19 +323,17 @@ def delete_endpoint(db: Database, *, principal: Principal, endpoint_id: str) -> 
 
 
 def rotate_secret(
-    db: Database, *, principal: Principal, endpoint_id: str, grace_seconds: int
+    conn: sa.Connection, *, principal: Principal, endpoint_id: str, grace_seconds: int
 ) -> tuple[dict, str]:
-    """A new secret; the current ones keep signing for `grace_seconds` more."""
+    """A new secret; the current ones keep signing for `grace_seconds` more. In the
+    caller's write transaction."""
     now = now_ms()
     secret = new_secret()
-    with db.write() as conn:
-        row = _require(conn, principal, endpoint_id)
-        store.expire_secrets(conn, endpoint_id=endpoint_id, expires_at=now + grace_seconds * 1000)
-        store.insert_secret(conn, endpoint_id=endpoint_id, secret=secret, created_at=now)
-        row["updated_at"] = max(now, row["updated_at"])
-        store.update_endpoint(
-            conn, endpoint_id=endpoint_id, values={"updated_at": row["updated_at"]}
-        )
+    row = _require(conn, principal, endpoint_id)
+    store.expire_secrets(conn, endpoint_id=endpoint_id, expires_at=now + grace_seconds * 1000)
+    store.insert_secret(conn, endpoint_id=endpoint_id, secret=secret, created_at=now)
+    row["updated_at"] = max(now, row["updated_at"])
+    store.update_endpoint(conn, endpoint_id=endpoint_id, values={"updated_at": row["updated_at"]})
     return endpoint(row), secret
 
 
@@ -376,32 +371,39 @@ def redeliver(
 ) -> dict:
     """Queue a delivery again, due now, with a fresh retry schedule (same event id and body).
     `principal` None: the operator (`threada admin webhooks replay`), any tenant."""
-    now = now_ms()
     with db.write() as conn:
-        if principal is None:
-            ep = store.get_endpoint(conn, tenant_id=None, endpoint_id=endpoint_id)
-            if ep is None:
-                raise NotFound(f"Webhook endpoint {endpoint_id} was not found.")
-        else:
-            ep = _require(conn, principal, endpoint_id)
-        if not ep["enabled"]:
-            raise Conflict(
-                f"Webhook endpoint {endpoint_id} is disabled: enable it (PATCH enabled: true) "
-                "before redelivering."
-            )
-        row = store.get_delivery(conn, endpoint_id=endpoint_id, delivery_id=delivery_id)
-        if row is None:
-            raise NotFound(f"Delivery {delivery_id} was not found on endpoint {endpoint_id}.")
-        values = {
-            "status": "pending",
-            "attempts": 0,
-            "next_attempt_at": now,
-            "lease_owner": None,
-            "lease_expires_at": None,
-        }
-        store.update_delivery(conn, delivery_id=delivery_id, values=values)
-        row.update(values)
-        after_commit(conn, _wake_dispatchers)
+        return requeue(conn, principal=principal, endpoint_id=endpoint_id, delivery_id=delivery_id)
+
+
+def requeue(
+    conn: sa.Connection, *, principal: Principal | None, endpoint_id: str, delivery_id: str
+) -> dict:
+    """`redeliver` within the caller's write transaction."""
+    now = now_ms()
+    if principal is None:
+        ep = store.get_endpoint(conn, tenant_id=None, endpoint_id=endpoint_id)
+        if ep is None:
+            raise NotFound(f"Webhook endpoint {endpoint_id} was not found.")
+    else:
+        ep = _require(conn, principal, endpoint_id)
+    if not ep["enabled"]:
+        raise Conflict(
+            f"Webhook endpoint {endpoint_id} is disabled: enable it (PATCH enabled: true) "
+            "before redelivering."
+        )
+    row = store.get_delivery(conn, endpoint_id=endpoint_id, delivery_id=delivery_id)
+    if row is None:
+        raise NotFound(f"Delivery {delivery_id} was not found on endpoint {endpoint_id}.")
+    values = {
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "lease_owner": None,
+        "lease_expires_at": None,
+    }
+    store.update_delivery(conn, delivery_id=delivery_id, values=values)
+    row.update(values)
+    after_commit(conn, _wake_dispatchers)
     return delivery(row)
 
 

@@ -1,72 +1,81 @@
-"""Send one webhook delivery through the same guarded connection path as actions.
+"""Webhook deliveries through the one guarded outbound path, and the webhooks' policy.
 
-A blocking call (httpx's sync client on `guarded_transport`): the dispatcher runs it
-in its own thread pool, off the event loop. Issue 13 adds an async guarded client;
-this module is the one place to switch to it.
+`post_webhook` sends one delivery with issue 13's `AsyncOutbound` (httpx's async client
+on the guarded network backend: the host is resolved once, every address vetted by the
+policy, the socket opened to the vetted addresses only), so a slow receiver holds a
+socket, not a thread. `vet_url_addresses` is the same guard for a URL given at
+registration: resolved and vetted, nothing connected.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
+import threading
 import time
 from collections.abc import Mapping
-
-import httpx
+from urllib.parse import urlsplit
 
 from threada.domain.errors import InvalidRequest
-from threada.outbound.client import Outcome, _describe, _excerpt, _ms_since, _read_capped
+from threada.outbound.client import AsyncOutbound, Outcome, _ms_since
 from threada.outbound.policy import OutboundPolicy, parse_allow_list
-from threada.outbound.transport import guarded_transport
+from threada.outbound.transport import resolve_host, vet_addresses
 from threada.outbound.validation import validate_base_url
 
 USER_AGENT = "Threada-Webhooks/1.0"
 
 
-def post_webhook(
-    *, url: str, headers: dict[str, str], body: bytes, policy: OutboundPolicy
+async def post_webhook(
+    outbound: AsyncOutbound, *, url: str, headers: Mapping[str, str], body: bytes
 ) -> Outcome:
     """POST `body` to `url` with `headers`; an `Outcome`, never an exception for what the
-    target does. The URL is checked again (syntax here, addresses at connect time: a host
-    now resolving to a refused address fails with `blocked by policy`). No redirects; the
-    whole call ends within `policy.total_timeout`."""
+    target does. The URL is checked again (syntax here; addresses at connect time: a host
+    that now resolves to a refused address fails with `blocked by policy`). No redirects;
+    the whole call ends within the policy's `total_timeout`."""
     started = time.monotonic()
     try:
         target = validate_base_url(url)
     except InvalidRequest as exc:
         return Outcome(False, None, _ms_since(started), f"invalid {exc.message}", None)
-    sent = {
-        "User-Agent": USER_AGENT,
-        "Accept-Encoding": "identity",
-        "Content-Type": "application/json",
-        **headers,
-    }
-    deadline = started + policy.total_timeout
-    status: int | None = None
+    sent = {"User-Agent": USER_AGENT, "Content-Type": "application/json", **headers}
+    return await outbound.send(method="POST", url=target, headers=sent, content=body)
+
+
+def vet_url_addresses(url: str, policy: OutboundPolicy) -> None:
+    """Resolve the host of a (validated) URL once and vet every address with the policy:
+    `BlockedByPolicy` when one is refused. A name that does not resolve within the
+    policy's connect timeout passes (the delivery resolves and vets again)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    literal = "[" in parts.netloc or _is_address(host)
+    if literal:
+        vet_addresses(policy, host, [host], literal=True)
+        return
+    found: dict[str, list[str]] = {}
+
+    def work() -> None:  # getaddrinfo takes no timeout: wait for it a bounded time
+        try:
+            found["addresses"] = resolve_host(host, port)
+        except (OSError, UnicodeError):
+            found["addresses"] = []
+
+    thread = threading.Thread(target=work, name="threada-webhook-dns", daemon=True)
+    thread.start()
+    thread.join(policy.connect_timeout)
+    addresses = found.get("addresses") or []
+    if addresses:
+        vet_addresses(policy, host, addresses, literal=False)
+
+
+def _is_address(host: str) -> bool:
+    import ipaddress
+
     try:
-        timeout = httpx.Timeout(
-            policy.total_timeout, connect=min(policy.connect_timeout, policy.total_timeout)
-        )
-        with (
-            httpx.Client(
-                transport=guarded_transport(policy, deadline),
-                follow_redirects=False,
-                trust_env=False,
-                timeout=timeout,
-            ) as client,
-            client.stream("POST", target, headers=sent, content=body) as response,
-        ):
-            status = response.status_code
-            raw, _truncated = _read_capped(response, policy.max_response_bytes)
-            excerpt = _excerpt(raw, response.headers.get("content-encoding", ""))
-    except Exception as exc:  # noqa: BLE001 - every failure becomes a failed Outcome
-        return Outcome(False, status, _ms_since(started), _describe(exc, policy, deadline), None)
-    error = None
-    if 300 <= status < 400:
-        error = f"redirect not followed ({status})"
-    elif not 200 <= status < 300:
-        error = f"target answered {status}"
-    return Outcome(error is None, status, _ms_since(started), error, excerpt)
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def webhook_policy_from_env(environ: Mapping[str, str] | None = None) -> OutboundPolicy:

@@ -1,14 +1,17 @@
 """Engine, connections and schema upgrades.
 
-SQLite gets WAL, foreign keys and a busy timeout; write transactions on SQLite
+SQLite gets WAL, foreign keys and a bounded busy timeout; write transactions on SQLite
 start with BEGIN IMMEDIATE so that concurrent writers queue on the lock instead
-of failing when a read transaction tries to upgrade.
+of failing when a read transaction tries to upgrade. PostgreSQL gets a connect
+timeout, a statement (and lock) timeout and a pool-checkout timeout. Whatever
+waits past one of them fails fast; `unavailable(exc)` recognises those failures,
+which the web layer answers with 503 `service_unavailable`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
+import math
 import sqlite3
 import threading
 import time
@@ -35,11 +38,32 @@ class QuickReader:
     connection: t.Any
 
 
-class Database:
-    """One engine per process; `read()` and `write()` hand out connections."""
+class DatabaseBusy(Exception):
+    """A connection or the write lock was not had within the configured time."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+
+class Database:
+    """One engine per process; `read()` and `write()` hand out connections.
+
+    Time bounds (seconds unless named _ms): `connect_timeout` and `pool_timeout`
+    (PostgreSQL: opening a connection, waiting for one from the pool),
+    `statement_timeout_ms` (PostgreSQL: each statement, and each wait for a row or
+    table lock), `busy_timeout_ms` (SQLite: waiting for the write lock, in this
+    process and from others).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        echo: bool = False,
+        connect_timeout: float = 5.0,
+        statement_timeout_ms: int = 5000,
+        pool_timeout: float = 5.0,
+        busy_timeout_ms: int = 5000,
+    ) -> None:
         self.url = url
+        self.busy_timeout = busy_timeout_ms / 1000
         self._local = threading.local()
         self._quick: list = []  # every per-thread SQLite connection, closed by dispose()
         self._quick_lock = threading.Lock()
@@ -52,12 +76,36 @@ class Database:
             path = sa.engine.make_url(url).database
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
-            kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
+            kwargs["connect_args"] = {
+                "timeout": busy_timeout_ms / 1000,
+                "check_same_thread": False,
+            }
         else:
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+            kwargs["pool_timeout"] = pool_timeout
+            if url.startswith("postgresql"):
+                kwargs["connect_args"] = {
+                    # libpq takes whole seconds (and treats 1 as 2).
+                    "connect_timeout": max(2, math.ceil(connect_timeout)),
+                    "options": (
+                        f"-c statement_timeout={statement_timeout_ms}"
+                        f" -c lock_timeout={statement_timeout_ms}"
+                    ),
+                }
         self.engine = sa.create_engine(url, **kwargs)
         if self.is_sqlite:
-            _sqlite_setup(self.engine)
+            _sqlite_setup(self.engine, busy_timeout_ms=busy_timeout_ms)
+
+    @classmethod
+    def from_settings(cls, settings: t.Any) -> Database:
+        """A Database with the time bounds of `threada.config.Settings`."""
+        return cls(
+            settings.database_url,
+            connect_timeout=settings.db_connect_timeout_seconds,
+            statement_timeout_ms=settings.db_statement_timeout_ms,
+            pool_timeout=settings.db_pool_timeout_seconds,
+            busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+        )
 
     @contextmanager
     def read(self, *, single_statement: bool = False) -> Iterator[sa.Connection]:
@@ -101,7 +149,7 @@ class Database:
         SQLite has one writer at a time anyway, and its busy handler makes waiters sleep
         in growing steps (up to 100 ms), which put p99 of POSTs at 400 ms under 32
         concurrent clients. Other processes still queue on SQLite's own lock."""
-        with self._writer if self.is_sqlite else contextlib.nullcontext():
+        with self._write_turn():
             with self.engine.connect() as conn:
                 if self.is_sqlite:
                     conn = conn.execution_options(sqlite_begin="IMMEDIATE")
@@ -115,9 +163,27 @@ class Database:
                 for callback in conn.info.pop("after_commit", ()):
                     callback()
 
+    @contextmanager
+    def _write_turn(self) -> Iterator[None]:
+        if not self.is_sqlite:
+            yield
+            return
+        # Bounded like SQLite's own busy wait: a writer stuck behind another process's
+        # lock must not hold every other writer of this process for longer.
+        if not self._writer.acquire(timeout=self.busy_timeout):
+            raise DatabaseBusy("the database is busy (write lock)")
+        try:
+            yield
+        finally:
+            self._writer.release()
+
     def upgrade(self) -> None:
         """Bring the schema to the newest Alembic revision."""
         with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # A migration may rightly take longer than a request's statement.
+                conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
+                conn.exec_driver_sql("SET LOCAL lock_timeout = 0")
             cfg = alembic_config(self.url)
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
@@ -163,6 +229,21 @@ def _past_deadline() -> int:
     return 1 if deadline is not None and time.monotonic() >= deadline else 0
 
 
+def unavailable(exc: BaseException) -> bool:
+    """Whether `exc` means the database was busy, slow or unreachable (answer 503)."""
+    if isinstance(exc, DatabaseBusy | sa.exc.TimeoutError):
+        return True
+    if not isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError):
+        return False
+    orig = exc.orig
+    if isinstance(orig, sqlite3.OperationalError):
+        text = str(orig)
+        return "locked" in text or "busy" in text
+    # psycopg: QueryCanceled (statement_timeout), LockNotAvailable (lock_timeout), and
+    # OperationalError for a refused, timed-out or broken connection.
+    return type(orig).__module__.startswith("psycopg")
+
+
 def alembic_config(url: str) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
@@ -170,7 +251,7 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def _sqlite_setup(engine: sa.Engine) -> None:
+def _sqlite_setup(engine: sa.Engine, *, busy_timeout_ms: int) -> None:
     # SQLAlchemy's documented recipe: let SQLAlchemy, not pysqlite, emit BEGIN.
     @event.listens_for(engine, "connect")
     def _connect(dbapi_conn, _record):  # pragma: no cover - driver hook
@@ -179,7 +260,7 @@ def _sqlite_setup(engine: sa.Engine) -> None:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=NORMAL")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cur.close()
         dbapi_conn.set_progress_handler(_past_deadline, _PROGRESS_STEPS)
 

@@ -58,9 +58,12 @@ def insert_tenant(conn: sa.Connection, *, tenant_id: str, name: str, created_at:
     conn.execute(tenants.insert().values(tenant_id=tenant_id, name=name, created_at=created_at))
 
 
-def get_tenant(conn: sa.Connection, *, tenant: str) -> Row | None:
-    """By id or by name."""
+def get_tenant(conn: sa.Connection, *, tenant: str, for_update: bool = False) -> Row | None:
+    """By id or by name. `for_update` locks the row until the transaction ends
+    (PostgreSQL; SQLite's write transactions hold the whole database anyway)."""
     stmt = sa.select(tenants).where(sa.or_(tenants.c.tenant_id == tenant, tenants.c.name == tenant))
+    if for_update:
+        stmt = stmt.with_for_update()
     return _one(conn, stmt)
 
 
@@ -449,6 +452,34 @@ def update_action(conn: sa.Connection, *, action_id: str, values: Row) -> None:
     conn.execute(actions.update().where(actions.c.action_id == action_id).values(**values))
 
 
+def get_action_by_id(conn: sa.Connection, *, action_id: str) -> Row | None:
+    return _one(conn, sa.select(actions).where(actions.c.action_id == action_id))
+
+
+def running_actions(conn: sa.Connection, *, tenant_id: str, now: int) -> tuple[int, int | None]:
+    """(how many of the tenant's actions run and are within their deadline, the earliest
+    of those deadlines)."""
+    a = actions.c
+    row = conn.execute(
+        sa.select(sa.func.count(), sa.func.min(a.deadline_at)).where(
+            a.tenant_id == tenant_id, a.status == "running", a.deadline_at >= now
+        )
+    ).one()
+    return int(row[0]), row[1]
+
+
+def stale_actions(conn: sa.Connection, *, now: int, limit: int) -> list[Row]:
+    """Actions still `running` past their deadline (their process died), oldest first."""
+    a = actions.c
+    stmt = (
+        sa.select(actions)
+        .where(a.status == "running", sa.or_(a.deadline_at < now, a.deadline_at.is_(None)))
+        .order_by(a.deadline_at)
+        .limit(limit)
+    )
+    return _all(conn, stmt)
+
+
 def get_action(conn: sa.Connection, *, ticket_id: str, action_id: str) -> Row | None:
     return _one(
         conn,
@@ -473,7 +504,13 @@ def list_actions(
 
 
 def claim_idempotency_key(
-    conn: sa.Connection, *, tenant_id: str, idem_key: str, fingerprint: str, now: int
+    conn: sa.Connection,
+    *,
+    tenant_id: str,
+    idem_key: str,
+    fingerprint: str,
+    now: int,
+    action_id: str | None = None,
 ) -> bool:
     """Insert a pending record; False when one exists already (the caller lost the race)."""
     try:
@@ -485,6 +522,7 @@ def claim_idempotency_key(
                     fingerprint=fingerprint,
                     state="pending",
                     created_at=now,
+                    action_id=action_id,
                 )
             )
     except IntegrityError:
@@ -526,8 +564,22 @@ def delete_idempotency_record(
     conn.execute(stmt)
 
 
-def purge_idempotency_records(conn: sa.Connection, *, older_than: int) -> int:
+def purge_idempotency_records(conn: sa.Connection, *, older_than: int, limit: int) -> int:
+    """Delete up to `limit` records created before `older_than`; returns how many went."""
+    r = idempotency_records.c
+    old = _all(
+        conn,
+        sa.select(r.tenant_id, r.idem_key)
+        .where(r.created_at < older_than)
+        .order_by(r.created_at)
+        .limit(limit),
+    )
+    if not old:
+        return 0
+    pairs = [(row["tenant_id"], row["idem_key"]) for row in old]
     result = conn.execute(
-        idempotency_records.delete().where(idempotency_records.c.created_at < older_than)
+        idempotency_records.delete().where(
+            sa.tuple_(r.tenant_id, r.idem_key).in_(pairs), r.created_at < older_than
+        )
     )
     return result.rowcount or 0

@@ -16,6 +16,8 @@ tenants = sa.Table(
     sa.Column("rate_limit_per_minute", sa.Integer, nullable=True),
     sa.Column("actions_base_url", sa.String(2000), nullable=True),
     sa.Column("created_at", Ms, nullable=False),
+    # Outbound actions in flight at once for the tenant; NULL: the server's default.
+    sa.Column("max_actions_in_flight", sa.Integer, nullable=True),
 )
 
 api_keys = sa.Table(
@@ -102,7 +104,12 @@ actions = sa.Table(
     sa.Column("result", sa.JSON, nullable=True),
     sa.Column("created_at", Ms, nullable=False),
     sa.Column("completed_at", Ms, nullable=True),
+    # While running: when the call must have ended; past it, a process that died left
+    # the action behind and the maintenance task finishes it as failed ("interrupted").
+    sa.Column("deadline_at", Ms, nullable=True),
     sa.Index("ix_actions_ticket_order", "ticket_id", "created_at", "action_id"),
+    sa.Index("ix_actions_status_deadline", "status", "deadline_at"),
+    sa.Index("ix_actions_tenant_status", "tenant_id", "status"),
 )
 
 idempotency_records = sa.Table(
@@ -117,6 +124,8 @@ idempotency_records = sa.Table(
     sa.Column("body", sa.Text, nullable=True),
     sa.Column("headers", sa.JSON, nullable=True),
     sa.Column("created_at", Ms, nullable=False),
+    # The action a pending record waits for (actions call out between two transactions).
+    sa.Column("action_id", sa.String(40), nullable=True),
     sa.Index("ix_idempotency_created", "created_at"),
 )
 

@@ -1,8 +1,7 @@
 """webhooks: endpoints, their secrets, the event outbox and deliveries
 
 Revision ID: 0003
-Revises: 0001 (issue 13's 0002 was not merged when this was written; the
-coordinator sets down_revision to "0002" at merge)
+Revises: 0002 (issue 13's actions_in_flight, merged into this branch)
 """
 
 from __future__ import annotations
@@ -11,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003"
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
