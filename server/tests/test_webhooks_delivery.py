@@ -164,8 +164,10 @@ def test_a_failing_receiver_gets_the_event_on_a_later_attempt(wh, checker):
         assert {r["headers"]["webhook-id"] for r in receiver.requests} == {event["id"]}
         times = [r["at"] for r in receiver.requests]
         gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
-        # 0.05, 0.2, 0.8 s nominal, +-20 % jitter: each wait longer than the one before.
-        assert len(gaps) == 3 and gaps[0] < gaps[1] < gaps[2] and gaps[2] >= 0.64
+        # 0.05, 0.2, 0.8 s nominal, +-20 % jitter: never sooner than that (a loaded
+        # machine may only make them later).
+        assert len(gaps) == 3
+        assert gaps[0] >= 0.04 and gaps[1] >= 0.16 and gaps[2] >= 0.64, gaps
         [d] = deliveries(c, t, eid)
         assert d["status"] == "succeeded" and d["attempts"] == 4
         assert d["last_response_code"] == 200 and d["next_attempt_at"] is None
@@ -206,8 +208,9 @@ def test_rotation_signs_with_old_and_new_secret(wh):
 
 
 def test_a_slow_tenant_does_not_delay_another(wh):
-    """Tenant A's receiver takes 1.5 s per event and A has 10 events; B's events still go
-    out at once: A holds at most its endpoint cap (3) of the dispatcher's 6 slots."""
+    """Tenant A's receiver takes 2.5 s per event and A has 10 events; B's events still go
+    out at once: A holds at most its endpoint cap (3) of the dispatcher's 6 slots. (Without
+    the caps A takes all 6 and B waits for the first of them: 2.5 s.)"""
     c, db, _ = wh
     in_flight = {"now": 0, "max": 0}
     lock = threading.Lock()
@@ -216,7 +219,7 @@ def test_a_slow_tenant_does_not_delay_another(wh):
         with lock:
             in_flight["now"] += 1
             in_flight["max"] = max(in_flight["max"], in_flight["now"])
-        time.sleep(1.5)
+        time.sleep(2.5)
         with lock:
             in_flight["now"] -= 1
         return 200, 0.0
@@ -239,7 +242,7 @@ def test_a_slow_tenant_does_not_delay_another(wh):
             for r in fast_rx.accepted()
         ]
         print(f"tenant B latency while A is slow: max {max(latency) * 1000:.0f} ms")
-        assert max(latency) < 1.0, latency
+        assert max(latency) < 1.25, latency
         assert 1 <= in_flight["max"] <= 3
     finally:
         slow_rx.close()
@@ -358,7 +361,8 @@ def test_claims_are_disjoint_ordered_and_taken_over_after_the_lease(
             for _ in range(6)
         ]
         policy = local_policy().__class__.allowing("127.0.0.1", total_timeout=0.2)
-        kw = {"endpoint_max_in_flight": 100, "tenant_max_in_flight": 100, "lease_seconds": 0.3}
+        # A 2 s lease: long enough that a loaded machine cannot let it run out between claims.
+        kw = {"endpoint_max_in_flight": 100, "tenant_max_in_flight": 100, "lease_seconds": 2.0}
         one = Dispatcher(db, policy, max_in_flight=4, owner="one", **kw)
         two = Dispatcher(db, policy, max_in_flight=4, owner="two", **kw)
         got_one, _ = one._claim()
@@ -366,7 +370,7 @@ def test_claims_are_disjoint_ordered_and_taken_over_after_the_lease(
         assert len(got_one) == 4 and len(got_two) == 2
         assert not {r["delivery_id"] for r in got_one} & {r["delivery_id"] for r in got_two}
         assert two._claim()[0] == []  # everything is leased
-        time.sleep(0.5)  # the leases (0.4 s: twice the call's timeout) run out
+        time.sleep(2.2)  # the leases run out
         taken = two._claim()[0]
         assert len(taken) == 4  # its cap; its own two leases ran out as well
         assert {r["delivery_id"] for r in taken} <= {r["delivery_id"] for r in got_one + got_two}
