@@ -281,8 +281,8 @@ def _get_json(url: str, headers: dict) -> dict:
 # The server on each Connexion framework it supports: scenario-name prefix, THREADA_FRAMEWORK.
 # Each is its own process on the same database copy (ctx.run_db); the scenarios are the same.
 FRAMEWORKS = {
-    "flask": ("server", {}),  # FlaskApp, the default (the bench clears THREADA_FRAMEWORK)
-    "async": ("server_async", {"THREADA_FRAMEWORK": "async"}),  # AsyncApp
+    "flask": ("server", {"THREADA_FRAMEWORK": "flask"}),  # FlaskApp
+    "async": ("server_async", {"THREADA_FRAMEWORK": "async"}),  # AsyncApp, the default
 }
 SERVER_SCENARIOS = (
     "list_first",

@@ -1,11 +1,11 @@
 """Fixtures: the app on SQLite and on a throw-away PostgreSQL, a client, tenants with keys.
 
-Every API test runs once per backend (`backend` is a session parameter): the
-FlaskApp on SQLite and on PostgreSQL, and the AsyncApp on SQLite (GET handlers
-on the event loop, the rest in the thread pool). One app per backend serves the
-whole session; tests isolate themselves by creating
-their own tenant (and keys) through `make_tenant`, which is also how tenant
-isolation is exercised.
+Every API test runs once per configuration (`backend` is a session parameter,
+`<framework>-<database>`): AsyncApp (the default) and FlaskApp, each on SQLite and
+on PostgreSQL. One app per configuration serves the whole session; tests isolate
+themselves by creating their own tenant (and keys) through `make_tenant`, which is
+also how tenant isolation is exercised. Storage-only tests use `db_backend`
+(the database alone).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from server.tests.apihelpers import (
 )
 from testsupport import needs
 
-BACKENDS = ["sqlite", "postgresql", "sqlite-async"]
+BACKENDS = ["async-sqlite", "async-postgresql", "flask-sqlite", "flask-postgresql"]
 
 
 @pytest.fixture(scope="session")
@@ -51,7 +51,7 @@ def pg_cluster() -> Iterator[Any]:
 def new_database_url(backend: str, tmp_path_factory: Any, pg_cluster: Any) -> str:
     """A fresh, empty database on the backend."""
     n = uuid.uuid4().hex[:12]
-    if backend.startswith("sqlite"):
+    if backend.endswith("sqlite"):
         return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / f'threada{n}.db'}"
     if pg_cluster is None:
         needs(
@@ -63,6 +63,11 @@ def new_database_url(backend: str, tmp_path_factory: Any, pg_cluster: Any) -> st
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def db_backend(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
@@ -80,7 +85,7 @@ def outbound_policy_for_tests() -> OutboundPolicy:
 def app(backend: str, database_url: str, tmp_path_factory: Any) -> Any:
     return create_app(
         {
-            "framework": "async" if backend.endswith("-async") else "flask",
+            "framework": backend.split("-")[0],
             "database_url": database_url,
             "var_dir": str(tmp_path_factory.mktemp("var")),
             "secret_key": "test-secret-" + uuid.uuid4().hex,

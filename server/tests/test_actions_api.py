@@ -163,3 +163,63 @@ def test_unknown_action_is_404(client, make_tenant, create_ticket, receiver):
     assert_error(
         client.get(f"{BASE}/tickets/{other}/actions/{aid}", headers=t.h()), 404, "not_found"
     )
+
+
+def test_past_the_servers_cap_is_429_naming_the_server_limit(
+    app, client, db, make_tenant, create_ticket, receiver
+):
+    t = make_tenant(actions_base_url=receiver.url)
+    tid = create_ticket(t)["summary"]["ticket_id"]
+    in_flight = app.threada_services.actions_in_flight
+    held = 0
+    try:
+        while in_flight.count < in_flight.limit:  # other tenants' actions fill the server
+            in_flight.acquire()
+            held += 1
+        r = _run(client, t, tid)
+        err = assert_error(r, 429, "rate_limited")
+        assert f"on this server (limit {in_flight.limit})" in err["message"]
+        assert int(r.headers["retry-after"]) >= 1
+    finally:
+        for _ in range(held):
+            in_flight.release()
+    assert receiver.requests == [] and count_rows(db, "actions", t.tenant_id) == 0
+    assert _run(client, t, tid).status_code == 201
+
+
+def test_past_the_tenants_cap_is_429_naming_the_tenant_limit(
+    client, db, make_tenant, create_ticket, receiver
+):
+    from threada.domain import auth
+    from threada.ids import new_id, now_ms
+    from threada.storage import repo
+
+    t = make_tenant(actions_base_url=receiver.url)
+    auth.set_max_actions_in_flight(db, tenant=t.tenant_id, limit=1)
+    tid = create_ticket(t)["summary"]["ticket_id"]
+    running = new_id("act")
+    with db.write() as conn:  # one action of the tenant in flight (another process's)
+        repo.insert_action(
+            conn,
+            row={
+                "action_id": running,
+                "ticket_id": tid,
+                "tenant_id": t.tenant_id,
+                "action_type": "custom_http",
+                "status": "running",
+                "requested_by": "api_key:key_x",
+                "payload": PAGE_PAYLOAD,
+                "result": None,
+                "created_at": now_ms(),
+                "completed_at": None,
+                "deadline_at": now_ms() + 30_000,
+            },
+        )
+    r = _run(client, t, tid)
+    err = assert_error(r, 429, "rate_limited")
+    assert "its limit is 1" in err["message"]
+    assert 1 <= int(r.headers["retry-after"]) <= 30
+    assert receiver.requests == []
+    with db.write() as conn:
+        repo.update_action(conn, action_id=running, values={"status": "succeeded"})
+    assert _run(client, t, tid).status_code == 201

@@ -37,9 +37,9 @@ def test_rfc3339_matches_datetime(ms):
 
 
 @pytest.fixture
-def seeded(backend, tmp_path_factory, pg_cluster):
+def seeded(db_backend, tmp_path_factory, pg_cluster):
     """A fresh database with 40 tickets in two tenants, varied statuses, channels and tags."""
-    db = Database(new_database_url(backend, tmp_path_factory, pg_cluster))
+    db = Database(new_database_url(db_backend, tmp_path_factory, pg_cluster))
     db.upgrade()
     statuses = ("open", "pending", "resolved", "closed")
     channels = ("email", "chat", "whatsapp")

@@ -46,8 +46,8 @@ def test_page_tokens_are_signed_and_bound():
 
 
 @pytest.fixture
-def fresh_url(backend, tmp_path_factory, pg_cluster):
-    return new_database_url(backend, tmp_path_factory, pg_cluster)
+def fresh_url(db_backend, tmp_path_factory, pg_cluster):
+    return new_database_url(db_backend, tmp_path_factory, pg_cluster)
 
 
 def test_migrations_create_exactly_the_tables(fresh_url):
@@ -121,6 +121,13 @@ def test_admin_cli_round_trip(fresh_url, tmp_path, monkeypatch):
     assert "actions_base_url=https://hooks.example.com" in r.output, r.output
     r = run(main, ["admin", "tenants", "set", "acme", "--actions-base-url", "ftp://x"])
     assert r.exit_code != 0
+    assert "actions-in-flight=default (4)" in run(main, ["admin", "tenants", "list"]).output
+    r = run(main, ["admin", "tenants", "set", "acme", "--max-actions-in-flight", "2"])
+    assert r.exit_code == 0 and "actions-in-flight=2 " in r.output, r.output
+    r = run(main, ["admin", "tenants", "set", "acme", "--max-actions-in-flight", "0"])
+    assert r.exit_code != 0 and "at least 1" in r.output
+    r = run(main, ["admin", "tenants", "set", "acme", "--default-max-actions-in-flight"])
+    assert "actions-in-flight=default (4)" in r.output, r.output
     r = run(main, ["admin", "keys", "rotate", key_id, "--grace", "60"])
     assert r.exit_code == 0 and "new secret" in r.output
     assert "state=rotating" in run(main, ["admin", "keys", "list"]).output

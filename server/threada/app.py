@@ -106,7 +106,9 @@ def create_app(config: dict[str, t.Any] | Settings | None = None) -> FlaskApp | 
         webhook_secret_grace_seconds=settings.webhooks_secret_grace_seconds,
     )
     limiter = RateLimiter(db, default_limit=settings.default_rate_limit)
-    inline_reads = db.is_sqlite if settings.inline_reads is None else settings.inline_reads
+    # Only SQLite can bound a statement on the loop (its progress handler interrupts it
+    # past the budget); on PostgreSQL every read goes to the thread pool.
+    inline_reads = db.is_sqlite and settings.inline_reads is not False
     budget = settings.inline_read_budget_ms / 1000
 
     # Start-up: finish what a dead process left behind, before serving anything.
@@ -156,7 +158,7 @@ def create_app(config: dict[str, t.Any] | Settings | None = None) -> FlaskApp | 
                 stage=AuthStage(
                     authenticator=Authenticator(db, cache_seconds=settings.key_cache_seconds),
                     limiter=limiter,
-                    inline_budget_seconds=budget if (inline_reads and db.is_sqlite) else None,
+                    inline_budget_seconds=budget if inline_reads else None,
                 ),
                 index=index,
             )

@@ -207,9 +207,11 @@ def tenants() -> None:
 
 
 def _tenant_line(t: dict) -> str:
-    limit = t["rate_limit_per_minute"] or f"default ({_settings().default_rate_limit})"
+    settings = _settings()
+    limit = t["rate_limit_per_minute"] or f"default ({settings.default_rate_limit})"
+    in_flight = t["max_actions_in_flight"] or f"default ({settings.max_actions_in_flight})"
     return (
-        f"{t['tenant_id']}  {t['name']}  limit/min={limit}  "
+        f"{t['tenant_id']}  {t['name']}  limit/min={limit}  actions-in-flight={in_flight}  "
         f"actions_base_url={t['actions_base_url'] or '-'}  created={rfc3339(t['created_at'])}"
     )
 
@@ -252,9 +254,21 @@ def tenants_set_limit(tenant: str, per_minute: int) -> None:
 @click.option("--actions-base-url", default=None, help="Base URL that action paths join.")
 @click.option("--clear-actions-base-url", is_flag=True)
 @click.option("--rate-limit", type=int, default=None, help="Requests per minute per key.")
+@click.option(
+    "--max-actions-in-flight",
+    type=int,
+    default=None,
+    help="Actions running at once for the tenant (default THREADA_MAX_ACTIONS_IN_FLIGHT, 4).",
+)
+@click.option("--default-max-actions-in-flight", is_flag=True, help="Back to the server default.")
 @_fail_on_domain_error
 def tenants_set(
-    tenant: str, actions_base_url: str | None, clear_actions_base_url: bool, rate_limit: int | None
+    tenant: str,
+    actions_base_url: str | None,
+    clear_actions_base_url: bool,
+    rate_limit: int | None,
+    max_actions_in_flight: int | None,
+    default_max_actions_in_flight: bool,
 ) -> None:
     """Change TENANT's settings (id or name)."""
     from threada.domain import auth
@@ -267,6 +281,12 @@ def tenants_set(
         )
     if rate_limit is not None:
         row = auth.set_rate_limit(db, tenant=tenant, per_minute=rate_limit)
+    if max_actions_in_flight is not None or default_max_actions_in_flight:
+        row = auth.set_max_actions_in_flight(
+            db,
+            tenant=tenant,
+            limit=None if default_max_actions_in_flight else max_actions_in_flight,
+        )
     click.echo(_tenant_line(row))
 
 

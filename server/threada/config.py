@@ -56,8 +56,10 @@ class Settings(BaseSettings):
     validate_responses: bool = False
     # "async" (Connexion AsyncApp, the default) or "flask" (Connexion FlaskApp, same handlers).
     framework: Literal["async", "flask"] = "async"
-    # AsyncApp only: run GET handlers on the event loop instead of the thread pool.
-    # Unset: on for SQLite (a local read is shorter than the thread hand-off), off otherwise.
+    # AsyncApp on SQLite: run GET handlers (and the key lookup) on the event loop under
+    # `inline_read_budget_ms` instead of the thread pool (a local read is shorter than
+    # the hand-off). Unset or true: on for SQLite; false: off. Never on PostgreSQL,
+    # where a statement on the loop could not be bounded.
     inline_reads: bool | None = None
     # An inline read's SQLite statements get this long before they are interrupted and
     # the request moves to the thread pool (the loop is never held longer than this).

@@ -131,6 +131,16 @@ def set_rate_limit(db: Database, *, tenant: str, per_minute: int | None) -> dict
         return _require_tenant(conn, row["tenant_id"])
 
 
+def set_max_actions_in_flight(db: Database, *, tenant: str, limit: int | None) -> dict:
+    """How many of the tenant's actions may run at once; None: the server's default."""
+    if limit is not None and limit < 1:
+        raise InvalidRequest("the limit must be at least 1 action in flight")
+    with db.write() as conn:
+        row = _require_tenant(conn, tenant)
+        repo.update_tenant(conn, tenant_id=row["tenant_id"], max_actions_in_flight=limit)
+        return _require_tenant(conn, row["tenant_id"])
+
+
 def set_actions_base_url(db: Database, *, tenant: str, base_url: str | None) -> dict:
     if base_url is not None:
         # The outbound module owns what a reachable, well-formed base URL is.

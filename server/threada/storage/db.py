@@ -80,6 +80,8 @@ class Database:
                 "timeout": busy_timeout_ms / 1000,
                 "check_same_thread": False,
             }
+            if path and path != ":memory:":  # a file: SQLAlchemy's QueuePool
+                kwargs["pool_timeout"] = pool_timeout
         else:
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
             kwargs["pool_timeout"] = pool_timeout
