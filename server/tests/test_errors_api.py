@@ -290,3 +290,36 @@ def test_every_path_operation_answers_400_for_a_malformed_id(client, tenant, op)
     r = client.request(method, BASE + path.format(tid=long_id), json=body, headers=tenant.h())
     err = assert_error(r, 400, "invalid_request")
     assert err["details"][0]["field"] == "path.ticket_id"
+
+
+@pytest.mark.parametrize("where", ["auth", "handler"])
+def test_a_database_past_its_bound_is_503_in_the_envelope(client, tenant, monkeypatch, where):
+    """Every operation (also those with alternative scope requirements) answers 503
+    service_unavailable with Retry-After, not a 401 or a bare 500."""
+    from threada.domain.auth import Authenticator
+    from threada.storage.db import Database, DatabaseBusy
+
+    def busy(*args, **kwargs):
+        raise DatabaseBusy("the database is busy (write lock)")
+
+    tid = client.post(f"{BASE}/tickets", json=example_ticket(), headers=tenant.h()).json()[
+        "ticket"
+    ]["summary"]["ticket_id"]
+    requests = [
+        ("POST", "/tickets", example_ticket()),
+        ("POST", f"/tickets/{tid}/messages", {"role": "agent", "content": "x"}),
+    ]
+    if where == "auth":
+        monkeypatch.setattr(Authenticator, "__call__", busy)
+        requests += [
+            ("GET", "/tickets", None),
+            ("GET", f"/tickets/{tid}", None),
+            ("GET", f"/tickets/{tid}/actions/act_x", None),
+        ]
+    else:  # the key's quota is leased already: only the handlers' writes fail
+        monkeypatch.setattr(Database, "write", busy)
+    for method, path, body in requests:
+        r = client.request(method, BASE + path, json=body, headers=tenant.h())
+        err = assert_error(r, 503, "service_unavailable")
+        assert "busy" in err["message"] and "write lock" not in err["message"]
+        assert int(r.headers["retry-after"]) >= 1

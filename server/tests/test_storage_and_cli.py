@@ -160,3 +160,15 @@ def test_db_upgrade_command(tmp_path, monkeypatch):
     db = Database(url)
     assert "tickets" in sa.inspect(db.engine).get_table_names()
     db.dispose()
+
+
+def test_the_migrations_create_exactly_the_tables(fresh_url):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from threada.storage.tables import metadata
+
+    db = Database(fresh_url)
+    db.upgrade()
+    with db.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+    db.dispose()

@@ -28,8 +28,10 @@ class RequestContext:
     principal: Principal | None = None
     authenticated: bool = False
     quota: Quota | None = None
-    # The rate-limit refusal, kept so alternative security requirements raise it again.
+    # The rate-limit refusal, kept so alternative security requirements raise it again;
+    # likewise a failure of the lookup itself (a database past its time bound).
     limited: RateLimited | None = None
+    auth_error: Exception | None = None
 
     def require_principal(self) -> Principal:
         if self.principal is None:  # only reachable if an operation had no security

@@ -71,7 +71,7 @@ class AuthStage:
         with read_deadline(self.inline_budget):
             try:
                 principal = self.authenticator(api_key)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - kept and raised below
                 if not interrupted_by_deadline(exc):
                     raise
                 return await run_in_threadpool(self._blocking, api_key)
@@ -100,8 +100,13 @@ def make_security_handler(*, stage: AuthStage, index: SpecIndex) -> type[ApiKeyS
             ctx.operation = index.operations.get(routing.get("operation_id") or "")
             try:
                 ctx.principal, ctx.quota, ctx.limited = await stage.check(api_key)
-            finally:
-                ctx.authenticated = True
+            except Exception as exc:  # noqa: BLE001 - kept and raised below
+                # Raised again for every alternative requirement: Connexion would
+                # otherwise prefer the next alternative's 401 to this failure.
+                ctx.auth_error = exc
+            ctx.authenticated = True
+        if ctx.auth_error is not None:
+            raise ctx.auth_error
         principal = ctx.principal
         if principal is None:
             return None

@@ -554,14 +554,11 @@ def complete_idempotency_record(
     )
 
 
-def delete_idempotency_record(
-    conn: sa.Connection, *, tenant_id: str, idem_key: str, older_than: int | None = None
-) -> None:
+def delete_idempotency_record(conn: sa.Connection, *, tenant_id: str, idem_key: str) -> None:
     r = idempotency_records.c
-    stmt = idempotency_records.delete().where(r.tenant_id == tenant_id, r.idem_key == idem_key)
-    if older_than is not None:
-        stmt = stmt.where(r.created_at < older_than)
-    conn.execute(stmt)
+    conn.execute(
+        idempotency_records.delete().where(r.tenant_id == tenant_id, r.idem_key == idem_key)
+    )
 
 
 def purge_idempotency_records(conn: sa.Connection, *, older_than: int, limit: int) -> int:
