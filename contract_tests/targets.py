@@ -166,6 +166,8 @@ def server_target(variant: str | None = None) -> Iterator[Target]:
             "outbound_policy": OutboundPolicy.allowing(
                 "127.0.0.1", connect_timeout=2.0, total_timeout=5.0
             ),
+            # Generated webhook URLs may name any host: register them, never deliver.
+            "webhooks_dispatcher": False,
         }
         if variant:
             from contract_tests.variants import build_variant

@@ -49,8 +49,9 @@ def build_app(
     store = None
     if stateful:
         from .state import TicketStore
+        from .webhooks import WebhookStore
 
-        store = TicketStore(compiled, seed=seed)
+        store = WebhookStore(TicketStore(compiled, seed=seed), compiled)
     return MockApp(
         compiled,
         policy=load_key_policy(config, compiled.all_scopes),

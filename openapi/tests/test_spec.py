@@ -210,7 +210,7 @@ def test_every_operation_has_id_scope_and_errors(operations, schema_check):
 
 
 def test_scopes_are_the_pages(operations):
-    """The product page's scope table, binding: read, write, actions."""
+    """The product page's scope table, binding: read, write, actions (and webhooks)."""
     expected = {
         "listTickets": [["support.read"]],
         "getTicket": [["support.read"]],
@@ -221,6 +221,20 @@ def test_scopes_are_the_pages(operations):
         "runAction": [["support.actions"]],
         "listActions": [["support.read"], ["support.actions"]],
         "getAction": [["support.read"], ["support.actions"]],
+        # Issue 20: webhooks, a fourth scope beside the page's three.
+        **{
+            op: [["support.webhooks"]]
+            for op in (
+                "listWebhookEndpoints",
+                "createWebhookEndpoint",
+                "getWebhookEndpoint",
+                "updateWebhookEndpoint",
+                "deleteWebhookEndpoint",
+                "rotateWebhookSecret",
+                "listWebhookDeliveries",
+                "redeliverWebhook",
+            )
+        },
     }
     got = {
         op_id: [req["ApiKeyAuth"] for req in op["security"]]

@@ -27,6 +27,7 @@ from threada.api._common import Services
 from threada.api.actions import Actions
 from threada.api.messages import Messages
 from threada.api.tickets import Tickets
+from threada.api.webhooks import Webhooks
 from threada.config import Settings, SettingsError
 from threada.domain import maintenance
 from threada.domain.actions import InFlight
@@ -35,9 +36,11 @@ from threada.domain.errors import DomainError
 from threada.domain.idempotency import Idempotency
 from threada.domain.pagination import PageTokens
 from threada.domain.ratelimit import RateLimiter
+from threada.domain.webhook_dispatch import Dispatcher, Schedule
 from threada.edge import HeaderGuard, RelativeRedirects
 from threada.middleware import RequestContextMiddleware
 from threada.outbound import AsyncOutbound, OutboundPolicy
+from threada.outbound.webhook import webhook_policy_from_env
 from threada.security import AuthStage, make_security_handler
 from threada.specindex import SpecIndex
 from threada.storage.db import Database, interrupted_by_deadline, read_deadline
@@ -50,8 +53,9 @@ def create_app(config: dict[str, t.Any] | Settings | None = None) -> FlaskApp | 
     """Build the app: defaults, then THREADA_* environment variables, then `config`.
 
     `config` may also carry objects that are not settings: `outbound_policy`
-    (an OutboundPolicy; default from the environment), `database` (a shared
-    Database instance) and `auto_upgrade` (default True). An invalid setting raises
+    (an OutboundPolicy; default from the environment), `webhook_policy` (for webhook
+    URLs; default `outbound_policy` when given, else from the environment), `database`
+    (a shared Database instance) and `auto_upgrade` (default True). An invalid setting raises
     `threada.config.SettingsError`, whose one-line message names the variable.
     """
     extra: dict[str, t.Any] = {}
@@ -59,12 +63,15 @@ def create_app(config: dict[str, t.Any] | Settings | None = None) -> FlaskApp | 
         settings = config
     else:
         raw = dict(config or {})
-        for name in ("outbound_policy", "database", "auto_upgrade"):
+        for name in ("outbound_policy", "webhook_policy", "database", "auto_upgrade"):
             if name in raw:
                 extra[name] = raw.pop(name)
         settings = Settings.from_env(raw)
     try:
         policy = extra.get("outbound_policy") or OutboundPolicy.from_env()
+        webhook_policy = (
+            extra.get("webhook_policy") or extra.get("outbound_policy") or webhook_policy_from_env()
+        )
     except ValueError as exc:
         raise SettingsError(str(exc)) from None
 
@@ -97,6 +104,8 @@ def create_app(config: dict[str, t.Any] | Settings | None = None) -> FlaskApp | 
         actions_in_flight=InFlight(settings.max_actions_in_flight_global),
         max_actions_in_flight=settings.max_actions_in_flight,
         base_path=index.base_path,
+        webhook_policy=webhook_policy,
+        webhook_secret_grace_seconds=settings.webhooks_secret_grace_seconds,
     )
     limiter = RateLimiter(db, default_limit=settings.default_rate_limit)
     # Only SQLite can bound a statement on the loop (its progress handler interrupts it
@@ -123,7 +132,12 @@ def create_app(config: dict[str, t.Any] | Settings | None = None) -> FlaskApp | 
         for m in ConnexionMiddleware.default_middlewares
         if m is not SwaggerUIMiddleware
     ]
-    lifespan = _lifespan(maintain, services, settings.maintenance_interval_seconds)
+    lifespan = _lifespan(
+        maintain,
+        services,
+        settings.maintenance_interval_seconds,
+        dispatcher=_dispatcher_factory(settings, db, webhook_policy),
+    )
     if is_async:
         # Same handlers, no Flask and no WSGI bridge.
         app = AsyncApp(__name__, jsonifier=jsonifier, middlewares=middlewares, lifespan=lifespan)
@@ -187,11 +201,38 @@ def create_app(config: dict[str, t.Any] | Settings | None = None) -> FlaskApp | 
     return app
 
 
+def _dispatcher_factory(
+    settings: Settings, db: Database, policy: OutboundPolicy
+) -> t.Callable[[], Dispatcher] | None:
+    """A new webhook Dispatcher per start of the app (an app served twice, as tests do,
+    runs two: they share the work as two processes would); None when switched off."""
+    if not settings.webhooks_dispatcher:
+        return None
+    return functools.partial(
+        Dispatcher,
+        db,
+        policy,
+        schedule=Schedule(
+            base_seconds=settings.webhooks_retry_base_seconds,
+            max_attempts=settings.webhooks_max_attempts,
+        ),
+        poll_seconds=settings.webhooks_poll_seconds,
+        lease_seconds=settings.webhooks_lease_seconds,
+        max_in_flight=settings.webhooks_max_in_flight,
+        endpoint_max_in_flight=settings.webhooks_endpoint_max_in_flight,
+        tenant_max_in_flight=settings.webhooks_tenant_max_in_flight,
+    )
+
+
 def _lifespan(
-    maintain: t.Callable[[], t.Any], services: Services, interval: float
+    maintain: t.Callable[[], t.Any],
+    services: Services,
+    interval: float,
+    *,
+    dispatcher: t.Callable[[], Dispatcher] | None = None,
 ) -> t.Callable[[t.Any], t.AsyncContextManager[None]]:
-    """Run `maintain` every `interval` seconds (in a thread) while the app serves; close
-    the shared outbound client at the end."""
+    """Run `maintain` every `interval` seconds (in a thread) and the webhook dispatcher
+    while the app serves; close the shared outbound client at the end."""
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: t.Any) -> t.AsyncIterator[None]:
@@ -204,9 +245,14 @@ def _lifespan(
                     log.exception("maintenance failed")
 
         task = asyncio.create_task(periodically())
+        webhooks = dispatcher() if dispatcher is not None else None
+        if webhooks is not None:
+            webhooks.start()
         try:
             yield
         finally:
+            if webhooks is not None:
+                await webhooks.stop()
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -218,7 +264,12 @@ def _lifespan(
 def handlers(services: Services) -> dict[str, t.Callable]:
     """operationId -> the handler, bound to the app's services (built once)."""
     out: dict[str, t.Callable] = {}
-    for resource in (Tickets(services), Messages(services), Actions(services)):
+    for resource in (
+        Tickets(services),
+        Messages(services),
+        Actions(services),
+        Webhooks(services),
+    ):
         for name in dir(resource):
             if name[:1].islower() and any(c.isupper() for c in name):
                 out[name] = getattr(resource, name)

@@ -342,7 +342,7 @@ def keys() -> None:
     "scopes",
     multiple=True,
     required=True,
-    type=click.Choice(["support.read", "support.write", "support.actions"]),
+    type=click.Choice(["support.read", "support.write", "support.actions", "support.webhooks"]),
 )
 @_fail_on_domain_error
 def keys_create(tenant: str, name: str, scopes: tuple[str, ...]) -> None:
@@ -400,6 +400,57 @@ def keys_revoke(key_id: str) -> None:
 
     key = auth.revoke_key(_db(), key_id=key_id)
     click.echo(f"{key['key_id']}  revoked at {rfc3339(key['revoked_at'])}")
+
+
+@admin.group()
+def webhooks() -> None:
+    """Webhook deliveries: see them, and send them again."""
+
+
+@webhooks.command("list")
+@click.option("--tenant", default=None, help="Tenant id or name (default: every tenant).")
+@click.option("--status", default=None, type=click.Choice(["pending", "succeeded", "failed"]))
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--json", "as_json", is_flag=True)
+@_fail_on_domain_error
+def webhooks_list(tenant: str | None, status: str | None, limit: int, as_json: bool) -> None:
+    """The newest deliveries: status, attempts, last answer, next attempt."""
+    from threada.domain import auth
+    from threada.domain import webhooks as wh
+
+    db = _db()
+    tenant_id = auth.get_tenant(db, tenant)["tenant_id"] if tenant else None
+    rows = wh.admin_list_deliveries(db, tenant_id=tenant_id, status=status, limit=limit)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for d in rows:
+        click.echo(
+            f"{d['delivery_id']}  {d['tenant_id']}  {d['endpoint_id']}  {d['event_type']}"
+            f"  {d['event_id']}  status={d['status']}  attempts={d['attempts']}"
+            f"  last={d['last_response_code'] or '-'} {d['last_error'] or ''}".rstrip()
+            + f"  next={d['next_attempt_at'] or '-'}"
+        )
+
+
+@webhooks.command("replay")
+@click.argument("endpoint_id")
+@click.argument("delivery_ids", nargs=-1)
+@click.option("--failed", "all_failed", is_flag=True, help="Every failed delivery of the endpoint.")
+@_fail_on_domain_error
+def webhooks_replay(endpoint_id: str, delivery_ids: tuple[str, ...], all_failed: bool) -> None:
+    """Queue deliveries of ENDPOINT_ID again, due now (same event id and body)."""
+    from threada.domain import webhooks as wh
+
+    db = _db()
+    ids = list(delivery_ids)
+    if all_failed:
+        ids += wh.admin_failed_delivery_ids(db, endpoint_id=endpoint_id)
+    if not ids:
+        raise click.UsageError("name DELIVERY_IDS or pass --failed")
+    for delivery_id in ids:
+        d = wh.redeliver(db, principal=None, endpoint_id=endpoint_id, delivery_id=delivery_id)
+        click.echo(f"{d['delivery_id']}  queued again ({d['event_type']} {d['event_id']})")
 
 
 # --- commands from other packages ------------------------------------------------------------

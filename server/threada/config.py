@@ -104,6 +104,21 @@ class Settings(BaseSettings):
     # Scheme and host for redirect Locations (`https://api.example.com`); unset: relative.
     public_url: str | None = None
 
+    # Webhooks: run the dispatcher in this process (every server process shares the work).
+    webhooks_dispatcher: bool = True
+    # Retry after failed attempt n: base * 4**(n-1) seconds (+-20 % jitter), max_attempts in all.
+    webhooks_retry_base_seconds: Seconds = Field(5.0, gt=0)
+    webhooks_max_attempts: int = Field(9, ge=1)
+    # How often an idle dispatcher looks for due deliveries (new events wake it at once).
+    webhooks_poll_seconds: Seconds = Field(1.0, gt=0)
+    # How long a claimed delivery is held before another process may take it over.
+    webhooks_lease_seconds: Seconds = Field(60.0, gt=0)
+    webhooks_max_in_flight: int = Field(16, gt=0)
+    webhooks_endpoint_max_in_flight: int = Field(4, gt=0)
+    webhooks_tenant_max_in_flight: int = Field(8, gt=0)
+    # After a secret rotation the old secret keeps signing this long.
+    webhooks_secret_grace_seconds: int = Field(24 * 3600, ge=0)
+
     @model_validator(mode="after")
     def _default_database(self) -> Settings:
         if not self.database_url:

@@ -36,6 +36,9 @@ class Services:
     actions_in_flight: InFlight
     max_actions_in_flight: int
     base_path: str
+    # Webhook endpoints' URLs are checked against this policy (THREADA_WEBHOOKS_ALLOW).
+    webhook_policy: OutboundPolicy | None = None
+    webhook_secret_grace_seconds: int = 24 * 3600
 
 
 Response = tuple[t.Any, int, dict[str, str]]

@@ -27,6 +27,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from threada.domain import webhooks
 from threada.domain.auth import Principal
 from threada.domain.errors import Conflict, NotFound, RateLimited
 from threada.domain.idempotency import Claim, Idempotency, Pending, StoredResponse
@@ -223,6 +224,7 @@ def finish_action(
     response = respond(action(finished))
     with db.write() as conn:
         repo.update_action(conn, action_id=row["action_id"], values=done)
+        _completed(conn, finished)
         if claim.key is not None:
             idempotency.complete(conn, claim, response)
     log.info(
@@ -270,8 +272,21 @@ def _interrupt(conn: sa.Connection, row: dict) -> dict:
         },
     }
     repo.update_action(conn, action_id=row["action_id"], values=done)
+    _completed(conn, {**row, **done})
     log.warning("action %s was left running past its deadline: %s", row["action_id"], INTERRUPTED)
     return {**row, **done}
+
+
+def _completed(conn: sa.Connection, row: dict) -> None:
+    """The `action.completed` event, in the transaction that records the outcome."""
+    webhooks.record_event(
+        conn,
+        tenant_id=row["tenant_id"],
+        event_type="action.completed",
+        ticket_id=row["ticket_id"],
+        data={"action": action(row)},
+        created_at=row["completed_at"],
+    )
 
 
 def finish_stale_actions(db: Database, *, batch: int = 500) -> int:

@@ -18,7 +18,7 @@ from threada.ids import new_id, now_ms
 from threada.storage import repo
 from threada.storage.db import Database
 
-SCOPES = ("support.read", "support.write", "support.actions")
+SCOPES = ("support.read", "support.write", "support.actions", "support.webhooks")
 KEY_PREFIX = "thr_live_"
 # 32 bytes -> 43 urlsafe base64 characters, no padding.
 _SECRET_RE = re.compile(r"^thr_live_[A-Za-z0-9_-]{43}$")

@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from threada.domain import webhooks
 from threada.domain.auth import Principal
 from threada.domain.errors import Conflict, InvalidRequest, NotFound
 from threada.domain.pagination import Keyset, PageTokens
@@ -125,9 +126,18 @@ def insert_ticket(conn: sa.Connection, *, principal: Principal, body: dict) -> d
         "external_message_id": first.get("external_message_id"),
         "created_at": now,
     }
+    ticket = {"summary": summary(row), "contact": contact(row), "messages": [message(msg)]}
     repo.insert_ticket(conn, row=row)
     repo.insert_message(conn, row=msg)
-    return {"summary": summary(row), "contact": contact(row), "messages": [message(msg)]}
+    webhooks.record_event(
+        conn,
+        tenant_id=principal.tenant_id,
+        event_type="ticket.created",
+        ticket_id=ticket_id,
+        data={"ticket": ticket},
+        created_at=now,
+    )
+    return ticket
 
 
 def get_ticket(db: Database, *, principal: Principal, ticket_id: str) -> dict:
@@ -167,7 +177,17 @@ def update_ticket(db: Database, *, principal: Principal, ticket_id: str, patch: 
                 conn, tenant_id=principal.tenant_id, ticket_id=ticket_id, values=changed
             )
             row.update(changed)
-        return _ticket(conn, row)
+        ticket = _ticket(conn, row)
+        if changed:
+            webhooks.record_event(
+                conn,
+                tenant_id=principal.tenant_id,
+                event_type="ticket.updated",
+                ticket_id=ticket_id,
+                data={"ticket": ticket, "changed_fields": [f for f in PATCHABLE if f in changed]},
+                created_at=changed["updated_at"],
+            )
+        return ticket
 
 
 def list_tickets(
@@ -293,6 +313,23 @@ def insert_message(
         ticket_id=ticket_id,
         values=touch,
     )
+    webhooks.record_event(
+        conn,
+        tenant_id=principal.tenant_id,
+        event_type="message.created",
+        ticket_id=ticket_id,
+        data={"message": message(row)},
+        created_at=now,
+    )
+    if "status" in touch:
+        webhooks.record_event(
+            conn,
+            tenant_id=principal.tenant_id,
+            event_type="ticket.updated",
+            ticket_id=ticket_id,
+            data={"ticket": _ticket(conn, {**ticket, **touch}), "changed_fields": ["status"]},
+            created_at=now,
+        )
     return message(row), True
 
 

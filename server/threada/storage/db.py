@@ -204,8 +204,15 @@ class Database:
             with self.engine.connect() as conn:
                 if self.is_sqlite:
                     conn = conn.execution_options(sqlite_begin="IMMEDIATE")
-                with conn.begin():
-                    yield conn
+                try:
+                    with conn.begin():
+                        yield conn
+                except BaseException:
+                    conn.info.pop("after_commit", None)  # conn.info outlives the checkout
+                    raise
+                # Work that must wait for the commit (domain.webhooks.after_commit).
+                for callback in conn.info.pop("after_commit", ()):
+                    callback()
 
     @contextmanager
     def _write_turn(self) -> Iterator[None]:

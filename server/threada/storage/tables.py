@@ -148,3 +148,86 @@ rate_windows = sa.Table(
     sa.Column("window_start", Ms, primary_key=True),
     sa.Column("used", sa.Integer, nullable=False),
 )
+
+# --- webhooks (migration 0003) ---------------------------------------------------------------
+
+webhook_endpoints = sa.Table(
+    "webhook_endpoints",
+    metadata,
+    sa.Column("endpoint_id", sa.String(40), primary_key=True),
+    sa.Column("tenant_id", sa.String(40), sa.ForeignKey("tenants.tenant_id"), nullable=False),
+    sa.Column("url", sa.String(2000), nullable=False),
+    sa.Column("description", sa.Text, nullable=True),
+    sa.Column("event_types", sa.JSON, nullable=False),
+    sa.Column("enabled", sa.Boolean, nullable=False),
+    sa.Column("disabled_reason", sa.Text, nullable=True),
+    # Set by the first failed attempt after a success; cleared by the next success.
+    sa.Column("failing_since", Ms, nullable=True),
+    sa.Column("created_at", Ms, nullable=False),
+    sa.Column("updated_at", Ms, nullable=False),
+    sa.Index("ix_webhook_endpoints_tenant_order", "tenant_id", "created_at", "endpoint_id"),
+)
+
+# Kept in the clear: signing needs the secret itself (Standard Webhooks is HMAC). While a
+# rotation's grace period runs an endpoint has two, and deliveries carry both signatures.
+webhook_secrets = sa.Table(
+    "webhook_secrets",
+    metadata,
+    sa.Column("secret", sa.String(100), primary_key=True),
+    sa.Column(
+        "endpoint_id", sa.String(40), sa.ForeignKey("webhook_endpoints.endpoint_id"), nullable=False
+    ),
+    sa.Column("created_at", Ms, nullable=False),
+    sa.Column("expires_at", Ms, nullable=True),
+    sa.Index("ix_webhook_secrets_endpoint", "endpoint_id"),
+)
+
+# The outbox: written in the transaction of the change. `seq` orders one ticket's events
+# (a ticket's writers hold its row lock, so seq order is commit order for one ticket).
+webhook_events = sa.Table(
+    "webhook_events",
+    metadata,
+    sa.Column(
+        "seq",
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    sa.Column("event_id", sa.String(40), nullable=False, unique=True),
+    sa.Column("tenant_id", sa.String(40), nullable=False),
+    sa.Column("event_type", sa.String(40), nullable=False),
+    sa.Column("ticket_id", sa.String(40), nullable=False),
+    # The exact body sent, so that every attempt signs and sends the same bytes.
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("created_at", Ms, nullable=False),
+)
+
+webhook_deliveries = sa.Table(
+    "webhook_deliveries",
+    metadata,
+    sa.Column("delivery_id", sa.String(40), primary_key=True),
+    sa.Column(
+        "endpoint_id", sa.String(40), sa.ForeignKey("webhook_endpoints.endpoint_id"), nullable=False
+    ),
+    sa.Column("tenant_id", sa.String(40), nullable=False),
+    sa.Column("event_seq", sa.BigInteger, sa.ForeignKey("webhook_events.seq"), nullable=False),
+    sa.Column("event_id", sa.String(40), nullable=False),
+    sa.Column("event_type", sa.String(40), nullable=False),
+    # Deliveries with the same endpoint and key go out one at a time, in event order.
+    sa.Column("order_key", sa.String(40), nullable=False),
+    # pending, succeeded, failed
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("created_at", Ms, nullable=False),
+    sa.Column("last_attempt_at", Ms, nullable=True),
+    sa.Column("next_attempt_at", Ms, nullable=True),
+    sa.Column("last_response_code", sa.Integer, nullable=True),
+    sa.Column("last_response_excerpt", sa.Text, nullable=True),
+    sa.Column("last_error", sa.Text, nullable=True),
+    # A dispatcher holds a delivery while it sends it; an expired lease is taken over.
+    sa.Column("lease_owner", sa.String(60), nullable=True),
+    sa.Column("lease_expires_at", Ms, nullable=True),
+    sa.Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+    sa.Index("ix_webhook_deliveries_endpoint_order", "endpoint_id", "created_at", "delivery_id"),
+    sa.Index("ix_webhook_deliveries_sequence", "endpoint_id", "order_key", "event_seq"),
+)
