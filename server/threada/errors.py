@@ -41,6 +41,11 @@ _MESSAGES = {
 }
 
 
+def default_message(status: int) -> str | None:
+    """The message the server gives for a status it answers itself (401, 404, 405, 413...)."""
+    return _MESSAGES.get(status)
+
+
 def request_context(scope: t.MutableMapping) -> dict:
     """The per-request dict the outer middleware puts in the scope (empty if none)."""
     return scope.get("threada") or {}
