@@ -199,7 +199,8 @@ def mock_target() -> Iterator[Target]:
     with tempfile.TemporaryDirectory(prefix="threada-contract-mock-") as tmp:
         path = Path(tmp) / "mock.json"
         path.write_text(json.dumps(config))
-        app = build_app(BUNDLE, config=path, stateful=True, seed=0)
+        # As for the server target: the suite sends far more than 600 a minute.
+        app = build_app(BUNDLE, config=path, stateful=True, seed=0, rate_limit=1_000_000)
         yield Target(
             name="mock",
             key=scoped[max(scoped, key=len)],
