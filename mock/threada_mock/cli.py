@@ -266,6 +266,15 @@ def mock_command(
             )
             sys.stdout.flush()
 
+    # Served as `threada serve` serves the API (threada.serving): the start-up heap (the
+    # spec, validators, the server modules the mock shares) frozen out of the garbage
+    # collector, and each response written with one system call.
+    import gc
+
+    from threada.serving import CoalescingHttpToolsProtocol
+
+    gc.collect()
+    gc.freeze()
     config_ = uvicorn.Config(
         app,
         host=host,
@@ -274,6 +283,7 @@ def mock_command(
         log_level="warning",
         lifespan="off",
         server_header=False,
+        http=CoalescingHttpToolsProtocol,
     )
     Server(config_).run()
 
