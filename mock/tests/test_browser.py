@@ -128,7 +128,8 @@ def test_frontend_flow_from_another_origin(page, mocks):
         page,
         """
         const h = {'X-Api-Key': KEY, 'Content-Type': 'application/json'};
-        const r = await fetch(API + '/tickets', {method: 'POST', headers: h, body: JSON.stringify(BODY)});
+        const r = await fetch(API + '/tickets',
+                              {method: 'POST', headers: h, body: JSON.stringify(BODY)});
         const made = await r.json();
         const list = await fetch(API + '/tickets', {headers: {'X-Api-Key': KEY}});
         const items = (await list.json()).items.map(t => t.ticket_id);
@@ -151,7 +152,8 @@ def test_frontend_flow_from_another_origin(page, mocks):
         page,
         """
         const t0 = performance.now();
-        const r = await fetch(API + '/tickets', {headers: {'X-Api-Key': KEY, 'Prefer': 'delay=300'}});
+        const r = await fetch(API + '/tickets',
+                              {headers: {'X-Api-Key': KEY, 'Prefer': 'delay=300'}});
         await r.json();
         return {status: r.status, ms: performance.now() - t0};
         """,
@@ -185,7 +187,8 @@ def test_frontend_flow_from_another_origin(page, mocks):
         """
         const log = await (await fetch(ROOT + '/__mock/requests')).json();
         const reset = await fetch(ROOT + '/__mock/reset', {method: 'POST'});
-        const gone = await fetch(ROOT + '/api/v1/public/tickets/' + ID, {headers: {'X-Api-Key': KEY}});
+        const gone = await fetch(ROOT + '/api/v1/public/tickets/' + ID,
+                                 {headers: {'X-Api-Key': KEY}});
         const after = await (await fetch(ROOT + '/__mock/requests')).json();
         return {items: log.items, reset: reset.status, gone: gone.status, after: after.items};
         """,
