@@ -60,6 +60,8 @@ SELECTION_ERROR_STATUS = 400
 DEFAULT_MAX_BODY = 256 * 1024
 #: The server's default per-key limit (`THREADA_DEFAULT_RATE_LIMIT`), requests per minute.
 DEFAULT_RATE_LIMIT = 600
+#: What the rate-limit headers say with `--rate-limit 0` (no limit).
+UNLIMITED = 1_000_000_000
 #: The statuses `--chaos` may answer, when the operation documents them.
 CHAOS_STATUSES = (429, 500, 502, 503, 504)
 #: The longest `Prefer: delay` honoured, in milliseconds.
@@ -135,13 +137,13 @@ class RateLimits:
     """The server's rule, per key: a fixed one-minute window of `limit` requests.
 
     One process, so plain counters (the server shares its counts through the
-    database). `limit` None or 0: counted, never refused (the headers still
-    count down from the server's default).
+    database). `limit` None or 0: no limit (the headers count down from
+    `UNLIMITED`, so that they stay consistent).
     """
 
     def __init__(self, limit: int | None, clock: Callable[[], float] = time.time) -> None:
         self.enforce = bool(limit)
-        self.limit = limit or DEFAULT_RATE_LIMIT
+        self.limit = limit or UNLIMITED
         self.clock = clock
         self.windows: dict[str, list[int]] = {}
 

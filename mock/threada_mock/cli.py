@@ -49,8 +49,8 @@ def build_app(
     """The mock's ASGI app for a bundled spec (default: the checkout's openapi/dist).
 
     `max_body` and `rate_limit` default to the server's settings
-    (`THREADA_MAX_BODY_BYTES`, `THREADA_DEFAULT_RATE_LIMIT`); `rate_limit=0` counts
-    but never refuses. `keys="reject"` answers 401 to keys not declared (in `config`
+    (`THREADA_MAX_BODY_BYTES`, `THREADA_DEFAULT_RATE_LIMIT`); `rate_limit=0` is no limit
+    (429 never). `keys="reject"` answers 401 to keys not declared (in `config`
     or `declared_keys`). `docs` serves openapi.json/.yaml, /ui/ and /docs/ as the
     server does.
     """
@@ -165,7 +165,7 @@ def parse_keys(values: tuple[str, ...]) -> dict[str, frozenset[str] | None]:
     default=None,
     type=int,
     help="Requests per minute per key before 429 (default: the server's, "
-    "$THREADA_DEFAULT_RATE_LIMIT or 600; 0: never 429).",
+    "$THREADA_DEFAULT_RATE_LIMIT or 600; 0: no limit).",
 )
 @click.option("--latency", default=None, help="Delay every answer: MS, or MIN-MAX ms (uniform).")
 @click.option(
