@@ -49,11 +49,19 @@ class OperationChecks:
         self.header_names = [p["name"].lower() for p in parameters if p["in"] == "header"]
         self._cache: dict[tuple[Any, ...], dict[str, Any]] = {}
 
-    def params(self, scope: dict[str, Any], path_params: dict[str, str]) -> dict[str, Any]:
-        """Coerced path, query and header values; raises the server's InvalidRequest."""
-        headers = scope["headers"]
+    def params(
+        self,
+        scope: dict[str, Any],
+        path_params: dict[str, str],
+        defaults: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Coerced path, query and header values, with `defaults` for those not sent;
+        raises the server's InvalidRequest. The values are shared between requests with
+        the same raw values: read them, do not change them."""
         wanted = self.header_names
-        header_values = tuple(v for k, v in headers if k.decode("latin-1") in wanted)
+        header_values = (
+            tuple(v for k, v in scope["headers"] if k.decode("latin-1") in wanted) if wanted else ()
+        )
         key = (scope.get("query_string") or b"", *path_params.values(), *header_values)
         hit = self._cache.get(key)
         if hit is None:
@@ -61,14 +69,14 @@ class OperationChecks:
                 {**scope, "path_params": path_params}, uri_parser=self.uri_parser
             )
             self.param_validator.validate_request(request)
-            hit = {**request.query_params, **request.path_params}
+            hit = {**copy.deepcopy(defaults or {}), **request.query_params, **request.path_params}
             for p in self.parameters:
                 if p["in"] == "header" and request.headers.get(p["name"]) is not None:
                     hit[p["name"]] = request.headers[p["name"]]
             if len(self._cache) > _CACHE_LIMIT:
                 self._cache.clear()
             self._cache[key] = hit
-        return copy.deepcopy(hit) if any(isinstance(v, list) for v in hit.values()) else dict(hit)
+        return dict(hit)
 
     async def read_body(self, scope: dict[str, Any], receive: Any, media: str) -> Any:
         """The parsed JSON body, after the server's body validator has passed it (size,
