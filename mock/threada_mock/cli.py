@@ -213,7 +213,13 @@ def mock_command(
     quiet: bool,
 ) -> None:
     """Serve a mock of the API from the bundled spec: examples, validation, auth, scopes."""
+    import warnings
+
     import uvicorn
+
+    # Connexion (imported for the server's validators) imports Starlette's test client,
+    # which warns about httpx at every start: noise for someone starting a mock.
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
 
     from .spec import default_spec_path
 
@@ -261,7 +267,8 @@ def mock_command(
                 f"threada mock: http://{host}:{port}{app.base} "
                 f"({len(app.spec.operations)} operations from {path}"
                 f"{'; ' + mode if mode else ''}; CORS {' '.join(cors_origins)}; "
-                f"validator {app.spec.validators.backend}) ready in {_process_age():.3f}s",
+                "the server's validators) "
+                f"ready in {_process_age():.3f}s",
                 err=False,
             )
             sys.stdout.flush()
