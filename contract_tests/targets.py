@@ -188,8 +188,9 @@ def server_target(variant: str | None = None) -> Iterator[Target]:
 
 
 @contextlib.contextmanager
-def mock_target() -> Iterator[Target]:
-    """The mock, stateful, with one declared key per scope set and unknown keys rejected."""
+def mock_target(mode: str = "stateful") -> Iterator[Target]:
+    """The mock (`stateful`, `examples` or `dynamic` mode), with one declared key per scope
+    set and unknown keys rejected."""
     from threada_mock.cli import build_app
 
     document = json.loads(BUNDLE.read_text())
@@ -204,9 +205,17 @@ def mock_target() -> Iterator[Target]:
     with tempfile.TemporaryDirectory(prefix="threada-contract-mock-") as tmp:
         path = Path(tmp) / "mock.json"
         path.write_text(json.dumps(config))
-        app = build_app(BUNDLE, config=path, stateful=True, seed=0)
+        # As for the server target: the suite sends far more than 600 a minute.
+        app = build_app(
+            BUNDLE,
+            config=path,
+            stateful=mode == "stateful",
+            dynamic=mode == "dynamic",
+            seed=0,
+            rate_limit=1_000_000,
+        )
         yield Target(
-            name="mock",
+            name="mock" if mode == "stateful" else f"mock:{mode}",
             key=scoped[max(scoped, key=len)],
             scoped_keys=scoped,
             app=app,
@@ -246,8 +255,8 @@ def target_from_env(environ: dict[str, str] | None = None) -> contextlib.Abstrac
     kind = env.get("CONTRACT_TARGET", "server").strip() or "server"
     if kind == "server":
         return server_target()
-    if kind == "mock":
-        return mock_target()
+    if kind == "mock" or kind.startswith("mock:"):  # mock:examples, mock:dynamic
+        return mock_target(kind.partition(":")[2] or "stateful")
     if kind.startswith("broken:"):
         return server_target(variant=kind.split(":", 1)[1])
     raise RuntimeError(f"CONTRACT_TARGET={kind!r}: expected server, mock or broken:<variant>")

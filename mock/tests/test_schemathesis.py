@@ -26,7 +26,7 @@ def _schema(tmp: Path, *, stateful: bool):
     config = tmp / "keys.json"
     scopes = ["support.read", "support.write", "support.actions"]
     config.write_text(json.dumps({"keys": {KEY: scopes}, "unknown_keys": "reject"}))
-    app = build_app(BUNDLE, config=config, stateful=stateful, seed=3)
+    app = build_app(BUNDLE, config=config, stateful=stateful, seed=3, rate_limit=0)
     st_config = SchemathesisConfig.from_dict(
         {
             "checks": {"enabled": True, "positive_data_acceptance": {"enabled": False}},

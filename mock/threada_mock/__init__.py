@@ -1,7 +1,9 @@
 """Spec-driven mock server for the Threada public API.
 
 Everything it serves is read from the bundled OpenAPI 3.1 document: paths,
-examples, headers, scopes and error types. See `threada_mock.app.build_app`.
+examples, headers, scopes and error types. It judges requests and changes its
+stateful store with the server's own code (`threada_mock.checks`,
+`threada_mock.state`). See `threada_mock.cli.build_app`.
 """
 
 from __future__ import annotations

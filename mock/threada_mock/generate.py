@@ -110,12 +110,154 @@ def _regex_gen(parsed: list[Any], rnd: random.Random, groups: dict[int, str], ca
     return "".join(out)
 
 
+#: Faker's locales for people and text: English (US) and Hindi (India), as the product's
+#: own examples.
+FAKE_LOCALES = ("en_US", "hi_IN")
+_SUPPORT_WORDS = {
+    "en_US": _WORDS,
+    "hi_IN": (
+        "रिफंड ऑर्डर पार्सल डिलीवरी बिल खाता पासवर्ड लॉगिन भुगतान कार्ड सदस्यता पता "
+        "वापसी बदलाव वारंटी देरी सवाल मदद ज़रूरी ग्राहक सहायता जवाब"
+    ).split(),
+}
+#: Lists whose items the spec orders, and how (the server's orders, ARCHITECTURE.md).
+_NEWEST_FIRST = ("updated_at", "created_at")
+
+
 class Generator:
     """Generates instances of schemas that live in `doc` (refs are `#/...`)."""
 
-    def __init__(self, doc: dict[str, Any], seed: int | None = None) -> None:
+    def __init__(
+        self,
+        doc: dict[str, Any],
+        seed: int | None = None,
+        fake: tuple[str, ...] = FAKE_LOCALES,
+    ) -> None:
         self.doc = doc
+        self.seed = seed
         self.rnd = random.Random(seed)  # noqa: S311 - mock data, not secrets
+        self.fake_locales = fake
+        self._fake: Any = None
+
+    # -- realistic data ------------------------------------------------------
+
+    @property
+    def fake(self) -> Any:
+        """A Faker over `fake_locales`, made on first use (it takes ~0.25 s)."""
+        if self._fake is None:
+            from faker import Faker
+
+            self._fake = Faker(list(self.fake_locales))
+            self._fake.seed_instance(self.rnd.getrandbits(32))
+        return self._fake
+
+    def realistic(self, value: Any, params: dict[str, Any]) -> Any:
+        """Make a generated value look like the API's: people, emails, phones, subjects
+        and contents from Faker (English and Hindi), ids in the server's form
+        (`tkt_` + 26 Crockford base32 characters, time-ordered), timestamps in order
+        (`created_at` <= `last_message_at` <= `updated_at`, `completed_at` after
+        `created_at`), lists in the spec's order, and the request's filters and paging
+        honoured (`status`, `channel`, `priority`, `tag`, `updated_after`, `limit`,
+        and the path's ids). The caller validates the result against the schema."""
+        self._realistic(value, params, None)
+        return value
+
+    def _realistic(self, value: Any, params: dict[str, Any], key: str | None) -> None:
+        if isinstance(value, list):
+            for item in value:
+                self._realistic(item, params, key)
+            if key in ("items", "messages") and value and isinstance(value[0], dict):
+                self._order(value, params)
+            return
+        if not isinstance(value, dict):
+            return
+        locale = self.rnd.choice(self.fake_locales)
+        fake = self.fake[locale]
+        for k, v in list(value.items()):
+            if isinstance(v, dict | list):
+                self._realistic(v, params, k)
+            elif k.endswith("_id") and isinstance(params.get(k), str) and _ID.match(params[k]):
+                value[k] = params[k]  # the path's ticket_id / action_id
+            elif isinstance(v, str) and _ID.match(v) and k.endswith("_id"):
+                value[k] = self.ulid(v.split("_", 1)[0] + "_")
+            elif k == "name" and isinstance(v, str):
+                value[k] = fake.name()[:200]
+            elif k == "email" and isinstance(v, str):
+                value[k] = fake.email()
+            elif k == "phone" and isinstance(v, str):
+                country = "+91" if locale == "hi_IN" else "+1"
+                value[k] = country + fake.numerify("%#########")
+            elif k == "subject" and isinstance(v, str):
+                words = _SUPPORT_WORDS.get(locale, _WORDS)
+                value[k] = fake.sentence(nb_words=5, ext_word_list=words)[:200]
+            elif k == "content" and isinstance(v, str):
+                words = _SUPPORT_WORDS.get(locale, _WORDS)
+                value[k] = fake.paragraph(nb_sentences=2, ext_word_list=words)
+        self._filters(value, params)
+        self._times(value, params)
+
+    def _filters(self, obj: dict[str, Any], params: dict[str, Any]) -> None:
+        for name in ("status", "channel", "priority"):
+            wanted = params.get(name)
+            if name in obj and isinstance(wanted, list) and wanted and obj[name] not in wanted:
+                obj[name] = self.rnd.choice(wanted)
+        tag = params.get("tag")
+        if isinstance(tag, str) and isinstance(obj.get("tags"), list) and "updated_at" in obj:
+            if tag not in obj["tags"]:
+                obj["tags"] = [tag, *obj["tags"]][: max(1, len(obj["tags"]))]
+
+    def _times(self, obj: dict[str, Any], params: dict[str, Any]) -> None:
+        if not isinstance(obj.get("created_at"), str):
+            return
+        floor = datetime(2026, 1, 1, tzinfo=UTC)
+        after = params.get("updated_after")
+        if isinstance(after, str) and "updated_at" in obj:
+            try:
+                floor = datetime.fromisoformat(after.replace("Z", "+00:00")).astimezone(UTC)
+            except ValueError:
+                pass
+        created = floor + timedelta(seconds=self.rnd.randint(1, 30 * 86400))
+        obj["created_at"] = _rfc3339(created)
+        updated = created + timedelta(seconds=self.rnd.randint(0, 3 * 86400))
+        if isinstance(obj.get("updated_at"), str):
+            obj["updated_at"] = _rfc3339(updated)
+        if isinstance(obj.get("last_message_at"), str):
+            span = int((updated - created).total_seconds())
+            obj["last_message_at"] = _rfc3339(
+                created + timedelta(seconds=self.rnd.randint(0, span))
+            )
+        if isinstance(obj.get("completed_at"), str):
+            result = obj.get("result")
+            ms = result.get("duration_ms") if isinstance(result, dict) else None
+            took = timedelta(milliseconds=ms if isinstance(ms, int) else 250)
+            obj["completed_at"] = _rfc3339(created + took)
+
+    def _order(self, items: list[Any], params: dict[str, Any]) -> None:
+        limit = params.get("limit")
+        if isinstance(limit, int) and len(items) > limit:
+            del items[limit:]
+        first = items[0]
+        if "updated_at" in first:  # tickets: activity order, newest first
+            items.sort(
+                key=lambda i: (i.get("updated_at", ""), i.get("ticket_id", "")), reverse=True
+            )
+        elif "message_id" in first:  # a conversation: oldest first
+            items.sort(key=lambda i: (i.get("created_at", ""), i.get("message_id", "")))
+        elif "created_at" in first:  # actions: newest first
+            items.sort(
+                key=lambda i: (i.get("created_at", ""), i.get("action_id", "")), reverse=True
+            )
+
+    def ulid(self, prefix: str) -> str:
+        """`prefix` + 26 Crockford base32 characters: 48 bits of milliseconds, 80 random
+        (the server's id form, `threada.ids.new_id`)."""
+        ms = int(self._time().timestamp() * 1000)
+        value = (ms << 80) | self.rnd.getrandbits(80)
+        chars = []
+        for _ in range(26):
+            chars.append(_CROCKFORD[value & 31])
+            value >>= 5
+        return prefix + "".join(reversed(chars))
 
     def generate(self, schema: Any) -> Any:
         return self._gen(schema, 0)
@@ -266,13 +408,16 @@ class Generator:
                     return s
             return s
         examples = [e for e in schema.get("examples", []) if isinstance(e, str)]
+        id_example = next((e for e in examples if _ID.match(e)), None)
+        if id_example is not None and fmt is None:
+            return self.ulid(id_example.split("_", 1)[0] + "_")  # an id: the server's form
         if examples and fmt is None and rnd.random() < 0.7:
             # Realistic data: the spec's own examples, with fresh ids ("tkt_01JK..." keeps
             # its prefix and length).
             example = rnd.choice(examples)
             m = _ID.match(example)
             if m:
-                return m.group(1) + "".join(rnd.choice(_CROCKFORD) for _ in m.group(2))
+                return self.ulid(m.group(1))
             return example
         if fmt == "date-time":
             return _rfc3339(self._time())

@@ -11,11 +11,18 @@ from typing import Any
 from urllib.parse import urlparse
 
 from .generate import Generator
-from .spec import deref
+from .spec import deref, inline_refs
 from .validation import Check, ValidatorFactory
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 JSON_TYPES = ("application/json",)
+#: Response headers computed per request (as the server's middleware does), never taken
+#: from the spec's examples.
+DYNAMIC_HEADERS = frozenset(
+    {b"x-request-id", b"x-ratelimit-limit", b"x-ratelimit-remaining", b"x-ratelimit-reset"}
+)
+#: The server validates parameters in this order (Connexion's ParameterValidator).
+_LOCATION_ORDER = {"query": 0, "path": 1, "header": 2, "cookie": 3}
 
 
 def dumps(value: Any) -> bytes:
@@ -33,6 +40,7 @@ class Param:
     check: Check
     default: Any = None
     has_default: bool = False
+    schema: Any = None  # refs inlined: what the server's validator is given
 
     @property
     def field(self) -> str:
@@ -43,6 +51,7 @@ class Param:
 class Body:
     required: bool
     media: dict[str, Check]  # media type -> checker (JSON media types only are parsed)
+    schemas: dict[str, Any] = field(default_factory=dict)  # media type -> inlined schema
 
 
 @dataclass
@@ -72,6 +81,9 @@ class Operation:
     variants: dict[int, Variant]
     default_status: int
     range_variants: dict[str, Variant] = field(default_factory=dict)  # "4XX", "default"
+    # As Connexion hands them to the server's validators: merged, refs inlined.
+    param_defs: list[dict[str, Any]] = field(default_factory=list)
+    body_def: dict[str, Any] | None = None
 
     @property
     def needs_auth(self) -> bool:
@@ -227,7 +239,14 @@ def compile_spec(
                     ranges[key.upper() if key != "default" else key] = v
             ok = sorted(s for s in variants if 200 <= s < 300)
             default_status = ok[0] if ok else (min(variants) if variants else 200)
+            param_defs = [
+                inline_refs(doc, deref(doc, raw))
+                for raw in _merged_params(doc, shared_params, raw_op.get("parameters", []))
+            ]
+            raw_body = raw_op.get("requestBody")
             op = Operation(
+                param_defs=param_defs,
+                body_def=None if raw_body is None else inline_refs(doc, deref(doc, raw_body)),
                 op_id=op_id,
                 method=method.upper(),
                 path=template,
@@ -280,6 +299,15 @@ def _range_status(key: str) -> int:
     return 500  # "default"
 
 
+def _merged_params(doc: dict[str, Any], shared: list[Any], own: list[Any]) -> list[Any]:
+    """The operation's parameters: path-item ones overridden by the operation's own."""
+    merged: dict[tuple[str, str], Any] = {}
+    for raw in [*shared, *own]:
+        p = deref(doc, raw)
+        merged[(p["name"], p["in"])] = raw
+    return list(merged.values())
+
+
 def _compile_params(
     doc: dict[str, Any], validators: ValidatorFactory, shared: list[Any], own: list[Any]
 ) -> list[Param]:
@@ -288,7 +316,8 @@ def _compile_params(
         p = deref(doc, raw)
         merged[(p["name"], p["in"])] = p
     out = []
-    for (name, location), p in merged.items():
+    ordered = sorted(merged.items(), key=lambda kv: _LOCATION_ORDER.get(kv[0][1], 9))
+    for (name, location), p in ordered:
         if location == "header" and name.lower() in ("accept", "content-type", "authorization"):
             continue  # OpenAPI: these are described elsewhere, not as parameters
         schema = p.get("schema", {})
@@ -311,6 +340,7 @@ def _compile_params(
                 check=validators.check(schema),
                 default=default,
                 has_default=isinstance(resolved, dict) and "default" in resolved,
+                schema=inline_refs(doc, schema),
             )
         )
     return out
@@ -321,9 +351,11 @@ def _compile_body(doc: dict[str, Any], validators: ValidatorFactory, raw: Any) -
         return None
     rb = deref(doc, raw)
     media = {}
+    schemas = {}
     for media_type, content in (rb.get("content") or {}).items():
         media[media_type.lower()] = validators.check(content.get("schema", {}))
-    return Body(required=bool(rb.get("required", False)), media=media)
+        schemas[media_type.lower()] = inline_refs(doc, content.get("schema", {}))
+    return Body(required=bool(rb.get("required", False)), media=media, schemas=schemas)
 
 
 def _compile_variant(
@@ -341,7 +373,7 @@ def _compile_variant(
             continue
         names.append(name)
         header = deref(doc, raw_header)
-        if header.get("required"):
+        if header.get("required") and name.lower().encode() not in DYNAMIC_HEADERS:
             headers.append((name.lower().encode(), _header_value(doc, header, gen).encode()))
     content = resp.get("content") or {}
     content_type = None

@@ -82,3 +82,19 @@ def absolutize_refs(node: Any, base: str) -> Any:
     if isinstance(node, list):
         return [absolutize_refs(v, base) for v in node]
     return node
+
+
+def inline_refs(doc: dict[str, Any], node: Any, _seen: tuple[str, ...] = ()) -> Any:
+    """A copy of `node` with every local `$ref` replaced by its target (siblings of a
+    `$ref` win, as in OpenAPI 3.1): the form the server's validators see, since Connexion
+    hands them resolved schemas. A `$ref` that loops is left as it is."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#") and ref not in _seen:
+            target = inline_refs(doc, pointer_get(doc, ref[1:]), (*_seen, ref))
+            extra = {k: inline_refs(doc, v, _seen) for k, v in node.items() if k != "$ref"}
+            return {**target, **extra} if extra and isinstance(target, dict) else target
+        return {k: inline_refs(doc, v, _seen) for k, v in node.items()}
+    if isinstance(node, list):
+        return [inline_refs(doc, v, _seen) for v in node]
+    return node

@@ -70,6 +70,18 @@ class WebhookStore:
             "redeliverWebhook": self.redeliver,
         }
 
+    def __getattr__(self, name: str) -> Any:
+        # Everything else (tickets, messages, actions...) is the wrapped store's.
+        return getattr(self.inner, name)
+
+    def reset(self) -> None:
+        """`POST /__mock/reset`: the wrapped store's state and every endpoint go."""
+        self.inner.reset()
+        self.endpoints.clear()
+        self.secrets.clear()
+        self.deliveries.clear()
+        self.bodies.clear()
+
     def handle(self, request: Request) -> Reply | None:
         handler = self.handlers.get(request.op.op_id)
         if handler is not None:

@@ -48,6 +48,11 @@ _MESSAGES = {
 RETRY_AFTER_SECONDS = [1]
 
 
+def default_message(status: int) -> str | None:
+    """The message the server gives for a status it answers itself (401, 404, 405, 413...)."""
+    return _MESSAGES.get(status)
+
+
 def envelope(
     status: int,
     message: str,

@@ -18,7 +18,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from threada import context
 from threada.specindex import SpecIndex
 
-_INCOMING_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
+#: An X-Request-Id the client sends is kept when it looks like this (the mock keeps the same).
+INCOMING_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
+_INCOMING_ID = INCOMING_REQUEST_ID
 
 
 def limit_headers(quota: t.Any) -> list[tuple[bytes, bytes]]:

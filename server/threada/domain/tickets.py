@@ -83,15 +83,14 @@ def _dedupe(tags: list[str]) -> list[str]:
 # --- operations ------------------------------------------------------------------------------
 
 
-def create_ticket(db: Database, *, principal: Principal, body: dict) -> dict:
-    """Open a ticket with its contact and initial message; returns the Ticket shape."""
-    with db.write() as conn:
-        return insert_ticket(conn, principal=principal, body=body)
+def new_ticket(*, tenant_id: str, body: dict, now: int) -> tuple[dict, dict]:
+    """The rows of a new ticket and of its initial message, from a validated body.
 
-
-def insert_ticket(conn: sa.Connection, *, principal: Principal, body: dict) -> dict:
-    """`create_ticket` within the caller's write transaction (with its Idempotency-Key
-    record, or anything else that must commit with the ticket)."""
+    The rules the schema cannot say: the contact needs an email or a phone,
+    the ticket starts `open`, `priority` defaults to `normal`, tags lose
+    duplicates, and the first message takes the ticket's channel. Pure (no
+    storage), so that the stateful mock applies exactly these rules too.
+    """
     person = body["contact"]
     if not person.get("email") and not person.get("phone"):
         raise InvalidRequest(
@@ -99,11 +98,10 @@ def insert_ticket(conn: sa.Connection, *, principal: Principal, body: dict) -> d
             details=[{"field": "body.contact", "reason": "needs email or phone"}],
         )
     first = body["initial_message"]
-    now = now_ms()
     ticket_id = new_id("tkt")
     row = {
         "ticket_id": ticket_id,
-        "tenant_id": principal.tenant_id,
+        "tenant_id": tenant_id,
         "subject": body["subject"],
         "status": "open",
         "priority": body.get("priority", "normal"),
@@ -119,13 +117,28 @@ def insert_ticket(conn: sa.Connection, *, principal: Principal, body: dict) -> d
     msg = {
         "message_id": new_id("msg"),
         "ticket_id": ticket_id,
-        "tenant_id": principal.tenant_id,
+        "tenant_id": tenant_id,
         "role": first["role"],
         "content": first["content"],
         "channel": body["channel"],
         "external_message_id": first.get("external_message_id"),
         "created_at": now,
     }
+    return row, msg
+
+
+def create_ticket(db: Database, *, principal: Principal, body: dict) -> dict:
+    """Open a ticket with its contact and initial message; returns the Ticket shape."""
+    with db.write() as conn:
+        return insert_ticket(conn, principal=principal, body=body)
+
+
+def insert_ticket(conn: sa.Connection, *, principal: Principal, body: dict) -> dict:
+    """`create_ticket` within the caller's write transaction (with its Idempotency-Key
+    record, or anything else that must commit with the ticket)."""
+    now = now_ms()
+    row, msg = new_ticket(tenant_id=principal.tenant_id, body=body, now=now)
+    ticket_id = row["ticket_id"]
     ticket = {"summary": summary(row), "contact": contact(row), "messages": [message(msg)]}
     repo.insert_ticket(conn, row=row)
     repo.insert_message(conn, row=msg)
@@ -146,11 +159,11 @@ def get_ticket(db: Database, *, principal: Principal, ticket_id: str) -> dict:
         return _ticket(conn, row)
 
 
-def update_ticket(db: Database, *, principal: Principal, ticket_id: str, patch: dict) -> dict:
-    """JSON merge patch (RFC 7396) of subject, status, priority and tags.
+def patch_changes(patch: dict) -> dict:
+    """The changes a JSON merge patch (RFC 7396) asks for, checked.
 
-    `null` removes a member: for `tags` that means no tags; the other fields
-    cannot be removed. `updated_at` moves only when something changed.
+    Only subject, status, priority and tags change. `null` removes a member:
+    for `tags` that means no tags; the other fields cannot be removed.
     """
     changes: dict[str, Any] = {}
     for field, value in patch.items():
@@ -167,12 +180,25 @@ def update_ticket(db: Database, *, principal: Principal, ticket_id: str, patch: 
                 )
             value = []
         changes[field] = _dedupe(value) if field == "tags" else value
+    return changes
+
+
+def apply_changes(row: dict, changes: dict, *, now: int) -> dict:
+    """What really changes on a writable ticket row (`updated_at` moves only then)."""
+    refuse_closed(row)
+    changed = {k: v for k, v in changes.items() if row[k] != v}
+    if changed:
+        changed["updated_at"] = max(now, row["updated_at"])
+    return changed
+
+
+def update_ticket(db: Database, *, principal: Principal, ticket_id: str, patch: dict) -> dict:
+    """JSON merge patch of subject, status, priority and tags (see `patch_changes`)."""
+    changes = patch_changes(patch)
     with db.write() as conn:
         row = require_ticket(conn, principal, ticket_id, for_update=True)
-        _refuse_closed(row)
-        changed = {k: v for k, v in changes.items() if row[k] != v}
+        changed = apply_changes(row, changes, now=now_ms())
         if changed:
-            changed["updated_at"] = max(now_ms(), row["updated_at"])
             repo.update_ticket(
                 conn, tenant_id=principal.tenant_id, ticket_id=ticket_id, values=changed
             )
@@ -265,6 +291,34 @@ def add_message(
         return insert_message(conn, principal=principal, ticket_id=ticket_id, body=body)
 
 
+def new_message(ticket: dict, body: dict, *, now: int) -> tuple[dict, dict]:
+    """The row of a message added to a writable ticket, and the ticket's changes.
+
+    The message takes the ticket's channel unless it names one; the ticket's
+    `updated_at` and `last_message_at` move to the message's time; a customer
+    (`user`) writing on a `solved` ticket reopens it. A duplicate
+    `external_message_id` is the caller's to find first (it answers the
+    existing message, even on a closed ticket).
+    """
+    refuse_closed(ticket)
+    now = max(now, ticket["updated_at"])
+    row = {
+        "message_id": new_id("msg"),
+        "ticket_id": ticket["ticket_id"],
+        "tenant_id": ticket["tenant_id"],
+        "role": body["role"],
+        "content": body["content"],
+        "channel": body.get("channel") or ticket["channel"],
+        "external_message_id": body.get("external_message_id"),
+        "created_at": now,
+    }
+    touch: dict[str, Any] = {"updated_at": now, "last_message_at": now}
+    # A customer writing again reopens a solved ticket.
+    if ticket["status"] == "solved" and row["role"] == "user":
+        touch["status"] = "open"
+    return row, touch
+
+
 def insert_message(
     conn: sa.Connection, *, principal: Principal, ticket_id: str, body: dict
 ) -> tuple[dict, bool]:
@@ -277,18 +331,8 @@ def insert_message(
         )
         if existing is not None:
             return message(existing), False
-    _refuse_closed(ticket)
-    now = max(now_ms(), ticket["updated_at"])
-    row = {
-        "message_id": new_id("msg"),
-        "ticket_id": ticket_id,
-        "tenant_id": principal.tenant_id,
-        "role": body["role"],
-        "content": body["content"],
-        "channel": body.get("channel") or ticket["channel"],
-        "external_message_id": external_id,
-        "created_at": now,
-    }
+    row, touch = new_message(ticket, body, now=now_ms())
+    now = row["created_at"]
     if external_id is None:
         # Nothing to race on: no savepoint (two round trips less on PostgreSQL).
         repo.insert_message(conn, row=row)
@@ -303,10 +347,6 @@ def insert_message(
             if existing is None:
                 raise
             return message(existing), False
-    touch: dict[str, Any] = {"updated_at": now, "last_message_at": now}
-    # A customer writing again reopens a solved ticket.
-    if ticket["status"] == "solved" and row["role"] == "user":
-        touch["status"] = "open"
     repo.update_ticket(
         conn,
         tenant_id=principal.tenant_id,
@@ -348,6 +388,7 @@ def require_ticket(
     return row
 
 
-def _refuse_closed(row: dict) -> None:
+def refuse_closed(row: dict) -> None:
+    """A closed ticket can no longer change (409 conflict)."""
     if row["status"] == "closed":
         raise Conflict(f"Ticket {row['ticket_id']} is closed and can no longer change.")
