@@ -16,6 +16,8 @@ tenants = sa.Table(
     sa.Column("rate_limit_per_minute", sa.Integer, nullable=True),
     sa.Column("actions_base_url", sa.String(2000), nullable=True),
     sa.Column("created_at", Ms, nullable=False),
+    # A tenant for test runs (the contract suite writes only to these); its keys are thr_test_.
+    sa.Column("testing", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 api_keys = sa.Table(
