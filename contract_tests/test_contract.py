@@ -6,10 +6,11 @@ import schemathesis
 
 from contract_tests import checks  # noqa: F401  (registers the custom checks)
 from contract_tests.conftest import session_schema
+from contract_tests.runtime import call_kwargs
 
 schema = session_schema()
 
 
 @schema.parametrize()
 def test_operation_keeps_the_contract(case: schemathesis.Case) -> None:
-    case.call_and_validate()
+    case.call_and_validate(**call_kwargs())
