@@ -115,6 +115,10 @@ def load_schema(target: Target) -> schemathesis.BaseSchema:
             )
         except LoaderError as exc:
             # Not every target serves its spec (the mock does not): test it against the bundle.
+            if not BUNDLE.is_file():  # an installed suite has no checkout next to it
+                raise RuntimeError(
+                    f"{target.base_url}/openapi.json could not be loaded ({exc})"
+                ) from exc
             warnings.warn(
                 f"{target.base_url}/openapi.json could not be loaded ({exc}); "
                 "using the committed bundle",
@@ -364,6 +368,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     pacer = runtime.PACER
     if pacer.limits:
         tr.write_line(
+            f"{pacer.sent} requests sent; "
             f"rate limit: {'/'.join(str(n) for n in sorted(pacer.limits))} requests/min per key; "
             f"waited {pacer.waited:.1f} s for it ({pacer.refused} answers 429, each waited out and "
             f"sent again); run took {time.monotonic() - _STARTED:.1f} s"

@@ -64,8 +64,12 @@ def _needs(alternatives: tuple[frozenset[str], ...]) -> str:
     return " or ".join("+".join(sorted(a)) for a in alternatives) or "no scope"
 
 
-def why_no_2xx(op: Operation, record: Record) -> str:
-    """The most likely reason an operation never answered a 2xx, from what it did answer."""
+def why_no_2xx(op: Operation, record: Record, ops: list[Operation] | None = None) -> str:
+    """The most likely reason an operation never answered a 2xx, from what it did answer.
+
+    With the spec's operations: when every operation that links to `op` (where its
+    ids come from) never answered a 2xx either, that one's reason.
+    """
     statuses = record.statuses.get(op.op_id) or {}
     full = record.full_key_statuses.get(op.op_id) or {}
     errors = record.full_key_errors.get(op.op_id) or {}
@@ -79,6 +83,13 @@ def why_no_2xx(op: Operation, record: Record) -> str:
         return "the tenant has no actions base URL (admin tenants set --actions-base-url)"
     if full and set(full) <= {401}:
         return "the key was refused (401): wrong, revoked or expired"
+    sources = [o for o in ops or [] if op.op_id in o.links.values() and o.op_id != op.op_id]
+    if sources and not any(_ok(record, o.op_id) for o in sources):
+        first = sources[0]
+        return (
+            f"its ids come from {first.op_id}, which never answered a 2xx: "
+            f"{why_no_2xx(first, record)}"
+        )
     spread = ", ".join(f"{s}: {n}" for s, n in sorted(statuses.items()))
     return f"no call got a 2xx (statuses: {spread})"
 
@@ -92,10 +103,11 @@ def operation_verdicts(
 ) -> list[tuple[str, str, str | None]]:
     """(classname, name, problem or None) per operation: it answered a 2xx."""
     out = []
-    for op in spec_operations(document):
+    ops = spec_operations(document)
+    for op in ops:
         if OPTIONS.read_only and op.writes:
             continue  # not required (and not called with valid data) in a read-only run
-        problem = None if _ok(record, op.op_id) else f"{op.op_id}: {why_no_2xx(op, record)}"
+        problem = None if _ok(record, op.op_id) else f"{op.op_id}: {why_no_2xx(op, record, ops)}"
         out.append(("coverage.operations", op.op_id, problem))
     return out
 

@@ -177,6 +177,7 @@ class Pacer:
         self._lock = threading.Lock()
         self.waited = 0.0  # seconds spent waiting, in total
         self.refused = 0  # 429s received (each waited out and sent again)
+        self.sent = 0  # requests sent through the session (checks' own re-sends included)
         self.limits: set[int] = set()
 
     @staticmethod
@@ -230,6 +231,7 @@ class PacedSession(requests.Session):
         for attempt in range(self.retries + 1):
             self.pacer.wait(self.pacer.delay(key))
             response = super().request(method, url, *args, **kwargs)
+            self.pacer.sent += 1
             self.pacer.observe(key, response.headers)
             if response.status_code != 429 or attempt == self.retries:
                 return response

@@ -9,6 +9,8 @@ permission_denied, each sufficient key gets a 2xx, no key and a wrong key get
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from contract_tests import checks
@@ -43,7 +45,8 @@ def resources(target: Target) -> dict[str, str]:
         path={"ticket_id": ticket_id},
         body=request_example(schema, _op("runAction")),
     )
-    assert response.status_code == 201, response.text
+    if response.status_code != 201:  # the tests that need it say so; coverage says why
+        return {"ticket_id": ticket_id, "_no_action_id": f"runAction answered {response.text}"}
     return {"ticket_id": ticket_id, "action_id": response.json()["action"]["action_id"]}
 
 
@@ -56,6 +59,9 @@ def test_scopes_and_auth(operation_id: str, target: Target, resources: dict[str,
     op = _op(operation_id)
     if OPTIONS.read_only and op.method.upper() not in SAFE_METHODS:
         pytest.skip("--read-only: a sufficient key would write")
+    missing = [name for name in re.findall(r"{(\w+)}", op.path) if name not in resources]
+    if missing:
+        pytest.fail(f"no {', '.join(missing)} to call {op.label} with: {resources}")
     path = {name: resources[name] for name in resources if name in op.path_parameters}
     kwargs = {"path_parameters": path}
     body = request_example(schema, op)
