@@ -127,7 +127,14 @@ def link_verdicts(document: dict, record: Record = RECORD) -> list[tuple[str, st
                 elif target in ops and not _ok(record, target):
                     why = why_no_2xx(ops[target], record)
                 else:
-                    why = "the stateful runs never followed it to a 2xx"
+                    failed = sorted(
+                        c for (o, c), t in record.checks.items() if o == target and t.failures
+                    )
+                    why = "the stateful runs never followed it to a 2xx" + (
+                        f" that passed every check ({target} failed {', '.join(failed)})"
+                        if failed
+                        else ""
+                    )
                 problem = f"link {op.op_id}.{name} -> {target}: {why}"
             out.append(("coverage.links", f"{op.op_id}.{name} -> {target}", problem))
     return out

@@ -56,6 +56,13 @@ TRANSPORT_HEADERS = frozenset(
         "cache-control",
         "strict-transport-security",
         "alt-svc",
+        # CORS: a browser protocol a gateway (or the mock, for frontends) adds to any answer.
+        "access-control-allow-origin",
+        "access-control-allow-credentials",
+        "access-control-allow-methods",
+        "access-control-allow-headers",
+        "access-control-expose-headers",
+        "access-control-max-age",
     }
 )
 
