@@ -476,7 +476,7 @@ def existing_resources(
     """--read-only: ids of tickets (and an action) the tenant already has; none are made."""
     from contract_tests.helpers import operations, send
 
-    _, response = send(schema, "listTickets", target.key, query={"limit": 5}, validate=False)
+    _, response = send(schema, "listTickets", target.key, query={"limit": 25}, validate=False)
     if response.status_code != 200:
         return {}
     ids = [item["ticket_id"] for item in response.json().get("items", [])]

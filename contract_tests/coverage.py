@@ -84,6 +84,12 @@ def why_no_2xx(op: Operation, record: Record, ops: list[Operation] | None = None
     if full and set(full) <= {401}:
         return "the key was refused (401): wrong, revoked or expired"
     sources = [o for o in ops or [] if op.op_id in o.links.values() and o.op_id != op.op_id]
+    if OPTIONS.read_only and sources and all(o.writes for o in sources):
+        made_by = " or ".join(o.op_id for o in sources)
+        return (
+            f"nothing to read: what it reads is made by {made_by}, which a --read-only run "
+            "does not call, and the first 25 open tickets of the tenant have none"
+        )
     if sources and not any(_ok(record, o.op_id) for o in sources):
         first = sources[0]
         return (

@@ -86,7 +86,7 @@ class Target:
 class Receiver:
     """A tiny HTTP server on 127.0.0.1 that answers every action with 200 and counts them."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self.requests: list[tuple[str, str]] = []
         lock = threading.Lock()
         outer = self
@@ -111,7 +111,7 @@ class Receiver:
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 pass  # quiet: the suite reports what matters
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer((host, port), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 

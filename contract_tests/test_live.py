@@ -132,6 +132,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         install_out, _ = install.communicate(timeout=300)
         results["install"] = (install.returncode, install_out)
         if install.returncode == 0:
+            # A read-only run reads what the tenant has: make the newest ticket one with an action.
+            _ticket_with_an_action(url, full_key)
             alone = tmp / "alone"
             alone.mkdir()
             results["server_code"] = subprocess.run(
@@ -159,6 +161,36 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
                 proc.kill()
         server.terminate()
         server.communicate(timeout=30)
+
+
+def _first_example(document: dict, path: str, method: str) -> Any:
+    from contract_tests.checks import _resolve
+
+    body = _resolve(document, document["paths"][path][method]["requestBody"])
+    media = body["content"]["application/json"]
+    example = next(iter(media["examples"].values())) if "examples" in media else media
+    return _resolve(document, example)["value" if "examples" in media else "example"]
+
+
+def _ticket_with_an_action(url: str, key: str) -> None:
+    import json
+
+    import httpx
+
+    document = json.loads(BUNDLE.read_text())
+    headers = {"X-Api-Key": key}
+    ticket = httpx.post(
+        f"{url}/tickets", json=_first_example(document, "/tickets", "post"), headers=headers
+    )
+    assert ticket.status_code == 201, ticket.text
+    ticket_id = ticket.json()["ticket"]["summary"]["ticket_id"]
+    path = "/tickets/{ticket_id}/actions"
+    action = httpx.post(
+        f"{url}/tickets/{ticket_id}/actions",
+        json=_first_example(document, path, "post"),
+        headers=headers,
+    )
+    assert action.status_code == 201, action.text
 
 
 def _operation_ids() -> list[str]:
