@@ -22,6 +22,7 @@ import schemathesis
 from schemathesis.config import SchemathesisConfig
 from schemathesis.config._checks import NEGATIVE_DATA_REJECTION_EXPECTED_STATUSES
 from schemathesis.core.errors import LoaderError
+from schemathesis.core.parameters import ParameterLocation
 
 from contract_tests import checks, coverage, runtime
 from contract_tests.runtime import OPTIONS, RECORD, REDACT, SAFE_METHODS, TEST_KEY_PREFIX
@@ -143,12 +144,22 @@ def _op_id(case: schemathesis.Case) -> str:
     return case.operation.definition.raw.get("operationId") or case.operation.label
 
 
+def allowed_in_read_only(case: schemathesis.Case) -> bool:
+    """Whether `case` may be sent in this run (always, unless --read-only; see below)."""
+    return not OPTIONS.read_only or nothing_that_writes(None, case)  # type: ignore[arg-type]
+
+
 def nothing_that_writes(context: schemathesis.HookContext, case: schemathesis.Case) -> bool:
-    """--read-only: of an operation that writes, only negative cases (which must change nothing)."""
+    """--read-only: of an operation that writes, only cases whose body breaks the schema.
+
+    A correct server rejects those before anything is written. Not every negative
+    case: one whose only mutation is in a header or the query can be accepted (a run
+    here created a ticket from such a case), and nothing may be created.
+    """
     if case.operation.method.upper() in SAFE_METHODS:
         return True
     meta = case.meta
-    return meta is not None and meta.generation.mode.name.lower() == "negative"
+    return meta is not None and meta.is_negative_at(ParameterLocation.BODY)
 
 
 def record_checks(
@@ -298,8 +309,9 @@ def count_case(
     if os.environ.get("CONTRACT_DEBUG") and case.operation.label.endswith(
         os.environ["CONTRACT_DEBUG"]
     ):
-        print(f"\nDEBUG {case.operation.label} {response.status_code} {case.as_curl_command()}")
-        print(f"DEBUG   <- {response.content[:300]!r}")
+        curl = runtime.curl_for(response.request)
+        print(f"\nDEBUG {case.operation.label} {response.status_code} {curl}")
+        print(f"DEBUG   <- {REDACT(repr(response.content[:300]))}")
 
 
 # --- pytest hooks: redaction, the summary table, the coverage tests last, our JUnit -------------

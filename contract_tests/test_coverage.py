@@ -34,6 +34,19 @@ def test_every_link_was_followed() -> None:
     assert not problems, "links never followed to a 2xx:\n- " + "\n- ".join(problems)
 
 
+def test_a_read_only_run_changed_nothing() -> None:
+    """--read-only: no operation that writes answered a 2xx (it would have changed something)."""
+    if not OPTIONS.read_only:
+        pytest.skip("not a --read-only run")
+    writes = {op.op_id for op in coverage.spec_operations(_SESSION["document"]) if op.writes}
+    accepted = {
+        op_id: dict(statuses)
+        for op_id, statuses in RECORD.statuses.items()
+        if op_id in writes and any(200 <= s < 300 for s in statuses)
+    }
+    assert not accepted, f"a read-only run was answered 2xx by operations that write: {accepted}"
+
+
 def test_every_scope_was_tried() -> None:
     problems = _problems(coverage.scope_verdicts(_SESSION["document"], RECORD))
     assert not problems, "scopes never used with success:\n- " + "\n- ".join(problems)

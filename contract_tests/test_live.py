@@ -134,6 +134,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         if install.returncode == 0:
             # A read-only run reads what the tenant has: make the newest ticket one with an action.
             _ticket_with_an_action(url, full_key)
+            results["newest_before"] = _newest_ticket(url, full_key)
             alone = tmp / "alone"
             alone.mkdir()
             results["server_code"] = subprocess.run(
@@ -154,6 +155,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
                 text=True,
                 timeout=300,
             )
+            results["newest_after"] = _newest_ticket(url, full_key)
         yield results
     finally:
         for proc in procs:
@@ -191,6 +193,15 @@ def _ticket_with_an_action(url: str, key: str) -> None:
         headers=headers,
     )
     assert action.status_code == 201, action.text
+
+
+def _newest_ticket(url: str, key: str) -> dict:
+    """The most recently active ticket (any change to a ticket makes it the newest)."""
+    import httpx
+
+    page = httpx.get(f"{url}/tickets", params={"limit": 1}, headers={"X-Api-Key": key})
+    assert page.status_code == 200, page.text
+    return page.json()["items"][0]
 
 
 def _operation_ids() -> list[str]:
@@ -249,3 +260,5 @@ def test_the_suite_installs_and_runs_without_the_server(live: dict) -> None:
     alone = live["alone"]
     assert alone.returncode == 0, (alone.stdout + alone.stderr)[-6000:]
     assert "coverage: complete" in alone.stdout
+    # --read-only changed nothing: the newest ticket is still the newest, unchanged.
+    assert live["newest_after"] == live["newest_before"]
