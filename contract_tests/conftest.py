@@ -129,6 +129,7 @@ def load_schema(target: Target) -> schemathesis.BaseSchema:
                 stacklevel=1,
             )
             schema = schemathesis.openapi.from_dict(json.loads(BUNDLE.read_text()), config=config)
+    checks.SUITE_DOCUMENTS.add(id(schema.raw_schema))
     schema.hooks.register_hook_with_name(no_forged_page_tokens_in_positive_cases, "map_case")
     schema.hooks.register_hook_with_name(body_json_that_parses, "map_case")
     schema.hooks.register_hook_with_name(real_ids_in_half_the_positive_cases, "map_case")
