@@ -111,9 +111,13 @@ test: $(VENV)/.installed node_modules/.installed
 test-fast: $(VENV)/.installed node_modules/.installed
 	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
 
+# The key travels in the environment and is never echoed; CONTRACT_ARGS adds options
+# (--read-only, --burst, --scoped-key ...; see contract_tests/README.md).
+KEY ?= $(THREADA_API_KEY)
 contract: $(VENV)/.installed
-	@test -n "$(URL)" -a -n "$(KEY)" || { echo "usage: make contract URL=http://127.0.0.1:8080/api/v1/public KEY=..."; exit 2; }
-	$(BIN)/threada contract --url "$(URL)" --key "$(KEY)"
+	@test -n "$(URL)" -a -n "$(KEY)" || { echo "usage: make contract URL=http://127.0.0.1:8080/api/v1/public KEY=thr_test_... [CONTRACT_ARGS=--read-only]"; exit 2; }
+	@echo '$(BIN)/threada contract --url "$(URL)" $(CONTRACT_ARGS)  (key in THREADA_API_KEY)'
+	@THREADA_API_KEY="$(KEY)" $(BIN)/threada contract --url "$(URL)" $(CONTRACT_ARGS)
 
 bench: $(VENV)/.installed
 	$(MAKE) -C bench run PY=$(abspath $(PY))

@@ -6,6 +6,10 @@ operation needs), never hard-coded, so a spec change moves the checks with it.
 
 The checks need to know the suite's keys (which scopes each holds); the
 session fixture hands them over with `configure(...)` before any test runs.
+
+Schemathesis reads a check's return value as "skipped" when it is truthy: a check
+returns `SKIPPED` (True) where it does not apply and None when it passed, so the
+per-check tallies of the report count real passes only.
 """
 
 from __future__ import annotations
@@ -19,8 +23,27 @@ from typing import Any
 import schemathesis
 from schemathesis import Case, CheckContext, Response
 
-API_KEY_HEADER = "X-Api-Key"
-RATE_LIMIT_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
+from contract_tests.runtime import (
+    API_KEY_HEADER,
+    OPTIONS,
+    RATE_LIMIT_HEADERS,
+    SAFE_METHODS,
+    TRANSPORT_HEADERS,
+    curl_for,
+)
+from contract_tests.runtime import call_kwargs as call_kwargs_for_target
+
+SKIPPED = True  # what a check returns where it does not apply
+
+# Documents (raw_schema ids) the suite loaded itself. Schemathesis registers checks for
+# every schema in the process: other Schemathesis tests collected in the same pytest
+# run (mock/tests) would get the checks added here after them, or not, depending on
+# what was collected. The checks added with issue 17 apply to the suite's own schemas.
+SUITE_DOCUMENTS: set[int] = set()
+
+
+def ours(case: Case) -> bool:
+    return id(case.operation.schema.raw_schema) in SUITE_DOCUMENTS
 
 
 @dataclasses.dataclass
@@ -78,20 +101,22 @@ class SpecFacts:
     scopes: dict[str, tuple[frozenset[str], ...]]
     # (operationId, status) -> error types shown in that response's examples.
     example_types: dict[tuple[str, int], frozenset[str]]
+    # (operationId, status) -> the response headers it documents, lower-case.
+    documented_headers: dict[tuple[str, int], frozenset[str]] = dataclasses.field(
+        default_factory=dict
+    )
 
 
 def facts_from(document: dict) -> SpecFacts:
     """Read the rules the checks enforce out of an OpenAPI document."""
     schemas = document["components"]["schemas"]
-    error = _resolve(document, schemas["Error"])
-    inner = _resolve(document, error["properties"]["error"])
-    type_schema = _resolve(document, inner["properties"]["type"])
-    error_types = frozenset(type_schema["enum"])
+    error_types = _error_types(document, schemas)
 
     no_limits: set[int] = set()
     documented: set[int] = set()
     scopes: dict[str, tuple[frozenset[str], ...]] = {}
     example_types: dict[tuple[str, int], frozenset[str]] = {}
+    documented_headers: dict[tuple[str, int], frozenset[str]] = {}
     default_security = document.get("security", [])
     for item in document.get("paths", {}).values():
         for method, op in item.items():
@@ -108,6 +133,7 @@ def facts_from(document: dict) -> SpecFacts:
                 documented.add(int(status))
                 response = _resolve(document, response)
                 headers = {h.lower() for h in response.get("headers", {})}
+                documented_headers[(op_id, int(status))] = frozenset(headers)
                 if not all(h.lower() in headers for h in RATE_LIMIT_HEADERS):
                     no_limits.add(int(status))
                 if int(status) >= 400:
@@ -125,7 +151,24 @@ def facts_from(document: dict) -> SpecFacts:
         documented_statuses=frozenset(documented),
         scopes=scopes,
         example_types=example_types,
+        documented_headers=documented_headers,
     )
+
+
+def _error_types(document: dict, schemas: dict) -> frozenset[str]:
+    """The error `type` enum, found by shape: the schema of `{"error": {"type": enum}}`.
+
+    Not by the schema's name, which may change (the `Error` schema may be renamed).
+    """
+    for schema in schemas.values():
+        schema = _resolve(document, schema)
+        inner = _resolve(document, (schema.get("properties") or {}).get("error"))
+        if not isinstance(inner, dict):
+            continue
+        type_schema = _resolve(document, (inner.get("properties") or {}).get("type"))
+        if isinstance(type_schema, dict) and "enum" in type_schema:
+            return frozenset(type_schema["enum"])
+    raise ValueError("the spec has no error envelope schema with a `type` enum")
 
 
 _FACTS: dict[int, tuple[dict, SpecFacts]] = {}
@@ -201,7 +244,7 @@ def envelope_problems(response: Response, facts: SpecFacts, *, op_id: str | None
 def error_envelope(ctx: CheckContext, response: Response, case: Case) -> bool | None:
     """Every non-2xx answer is {"error": {type, message, code}}, code == status, type documented."""
     if 200 <= response.status_code < 300:
-        return None
+        return SKIPPED
     problems = envelope_problems(
         response, spec_facts(case), op_id=case.operation.definition.raw.get("operationId")
     )
@@ -211,7 +254,7 @@ def error_envelope(ctx: CheckContext, response: Response, case: Case) -> bool | 
             + "; ".join(problems)
             + f"\n{_describe(response)}"
         )
-    return True
+    return None
 
 
 @schemathesis.check
@@ -219,11 +262,11 @@ def rate_limit_headers(ctx: CheckContext, response: Response, case: Case) -> boo
     """Answers to a request with a valid key carry X-RateLimit-* (where the spec documents them)."""
     key = sent_key(response)
     if key is None or _KEYRING is None or key not in _KEYRING.known:
-        return None  # no key or a wrong one: the answer is a 401, which carries no quota
+        return SKIPPED  # no key or a wrong one: the answer is a 401, which carries no quota
     facts = spec_facts(case)
     status = response.status_code
     if status in facts.no_rate_limit_statuses or status not in facts.documented_statuses:
-        return None
+        return SKIPPED
     missing = [h for h in RATE_LIMIT_HEADERS if header(response, h) is None]
     if missing:
         raise AssertionError(
@@ -243,7 +286,7 @@ def rate_limit_headers(ctx: CheckContext, response: Response, case: Case) -> boo
         )
     if response.status_code == 429 and header(response, "Retry-After") is None:
         raise AssertionError("A 429 without Retry-After")
-    return True
+    return None
 
 
 def required_scopes(case: Case) -> tuple[frozenset[str], ...]:
@@ -255,7 +298,13 @@ def sufficient(scopes: frozenset[str], alternatives: Iterable[frozenset[str]]) -
     return not alternatives or any(alt <= scopes for alt in alternatives)
 
 
-def probe_with_keys(case: Case, *, expect_success: bool = False, **call_kwargs: Any) -> list[str]:
+def probe_with_keys(
+    case: Case,
+    *,
+    expect_success: bool = False,
+    only_unauthenticated: bool = False,
+    **call_kwargs: Any,
+) -> list[str]:
     """Send `case` again with each scoped key, with no key and with a wrong key.
 
     Returns the problems found: a lacking key not answered 403 permission_denied,
@@ -268,7 +317,7 @@ def probe_with_keys(case: Case, *, expect_success: bool = False, **call_kwargs: 
     alternatives = required_scopes(case)
     op_id = case.operation.definition.raw.get("operationId")
     problems: list[str] = []
-
+    call_kwargs = {**call_kwargs_for_target(), **call_kwargs}
     curls: dict[int, str] = {}
 
     def send(key: str | None) -> Response:
@@ -277,13 +326,14 @@ def probe_with_keys(case: Case, *, expect_success: bool = False, **call_kwargs: 
             headers[API_KEY_HEADER] = key
         probe = case.derive(headers=headers)
         response = probe.call(**call_kwargs)
-        curls[id(response)] = probe.as_curl_command(base_url=call_kwargs.get("base_url"))
+        curls[id(response)] = curl_for(response.request)
         return response
 
     def describe(response: Response) -> str:
         return f"{_describe(response)}\n  Reproduce with: {curls.get(id(response), '')}"
 
-    for scopes, key in sorted(ring.scoped_keys.items(), key=lambda kv: sorted(kv[0])):
+    scoped = {} if only_unauthenticated else ring.scoped_keys
+    for scopes, key in sorted(scoped.items(), key=lambda kv: sorted(kv[0])):
         response = send(key)
         label = "+".join(sorted(scopes))
         if sufficient(scopes, alternatives):
@@ -340,17 +390,19 @@ def scopes_enforced(ctx: CheckContext, response: Response, case: Case) -> bool |
     """
     ring = _KEYRING
     if ring is None or not ring.scoped_keys:
-        return None  # live run without keys of known scopes: see test_scopes_are_known
-    if sent_key(response) not in ring.known or response.status_code in (401, 405):
-        return None
+        return SKIPPED  # live run without keys of known scopes: see test_scopes_and_auth
+    if sent_key(response) not in ring.known or response.status_code in (401, 405, 429):
+        return SKIPPED
     meta = case.meta
     if meta is not None and getattr(meta.generation, "mode", None) is not None:
         if meta.generation.mode.name.lower() == "negative":
-            return None
+            return SKIPPED
+    if OPTIONS.read_only and case.operation.method.upper() not in SAFE_METHODS:
+        return SKIPPED  # a sufficient key would write
     label = case.operation.label
     with ring.lock:
         if label in ring.probed:
-            return None
+            return SKIPPED
         ring.probed.add(label)
     kwargs: dict[str, Any] = {}
     if case.operation.app is None and ctx.internals.transport_kwargs:
@@ -362,7 +414,59 @@ def scopes_enforced(ctx: CheckContext, response: Response, case: Case) -> bool |
         raise AssertionError(
             f"Scopes are not enforced as the spec says for {label}:\n- " + "\n- ".join(problems)
         )
-    return True
+    return None
 
 
-CUSTOM_CHECKS = (error_envelope, rate_limit_headers, scopes_enforced)
+@schemathesis.check
+def not_rate_limited(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+    """A 429 is never a pass: the request was refused, so nothing about it was tested.
+
+    Against a live target the suite's session waits out Retry-After and sends the
+    request again before this check sees the answer; a 429 here means it stayed refused.
+    """
+    if response.status_code != 429:
+        return None
+    if not ours(case):
+        return SKIPPED
+    raise AssertionError(
+        "Rate-limited (429): the request was refused even after waiting out Retry-After, "
+        "so it tested nothing. Raise the tenant's limit or run with fewer examples.\n"
+        f"{_describe(response)}"
+    )
+
+
+@schemathesis.check
+def undocumented_headers(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+    """Every response header is documented for the operation and status (transport ones aside).
+
+    The statuses themselves are Schemathesis' `status_code_conformance`. The
+    standard transport headers any server or proxy adds are listed once, in
+    `runtime.TRANSPORT_HEADERS`.
+    """
+    if not ours(case) or response.request.method != case.operation.method.upper():
+        return SKIPPED  # not the suite's schema; or a re-sent request with another method
+    facts = spec_facts(case)
+    op_id = case.operation.definition.raw.get("operationId", "")
+    documented = facts.documented_headers.get((op_id, response.status_code))
+    if documented is None:
+        return SKIPPED  # an undocumented status: status_code_conformance reports it
+    extra = sorted(
+        name
+        for name in response.headers
+        if name.lower() not in documented and name.lower() not in TRANSPORT_HEADERS
+    )
+    if extra:
+        raise AssertionError(
+            f"Undocumented response header(s) {', '.join(extra)} on a {response.status_code} "
+            f"from {op_id}: document them in the spec or stop sending them\n{_describe(response)}"
+        )
+    return None
+
+
+CUSTOM_CHECKS = (
+    error_envelope,
+    rate_limit_headers,
+    scopes_enforced,
+    not_rate_limited,
+    undocumented_headers,
+)

@@ -8,9 +8,11 @@ here in one place, `schemathesis_config`.
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
 import json
 import os
+import time
 import warnings
 from collections import Counter, defaultdict
 from typing import Any
@@ -20,20 +22,30 @@ import schemathesis
 from schemathesis.config import SchemathesisConfig
 from schemathesis.config._checks import NEGATIVE_DATA_REJECTION_EXPECTED_STATUSES
 from schemathesis.core.errors import LoaderError
+from schemathesis.core.parameters import ParameterLocation
 
-from contract_tests import checks
+from contract_tests import checks, coverage, runtime
+from contract_tests.runtime import OPTIONS, RECORD, REDACT, SAFE_METHODS, TEST_KEY_PREFIX
 from contract_tests.targets import BUNDLE, SPEC_PATH, Target, target_from_env
 from contract_tests.workflow import current_scenario
 
+# A live target is paced by its rate limit (600 requests a minute by default), so its
+# default run is small: a few hundred requests. In-process targets have no limit to keep.
+_LIVE = bool(os.environ.get("CONTRACT_URL", "").strip())
 # Examples per operation for the fuzzing phase; the coverage and examples phases add
 # their own deterministic cases on top. CONTRACT_MAX_EXAMPLES tunes it (e.g. for the
 # drift test, which only has to find one failure).
-MAX_EXAMPLES = int(os.environ.get("CONTRACT_MAX_EXAMPLES", "25"))
+MAX_EXAMPLES = int(os.environ.get("CONTRACT_MAX_EXAMPLES", "3" if _LIVE else "25"))
 # Stateful: scenarios (each starts from a root like createTicket) and steps per scenario.
-STATEFUL_SCENARIOS = int(os.environ.get("CONTRACT_STATEFUL_SCENARIOS", "40"))
-STATEFUL_STEPS = int(os.environ.get("CONTRACT_STATEFUL_STEPS", "12"))
+STATEFUL_SCENARIOS = int(os.environ.get("CONTRACT_STATEFUL_SCENARIOS", "6" if _LIVE else "40"))
+STATEFUL_STEPS = int(os.environ.get("CONTRACT_STATEFUL_STEPS", "10" if _LIVE else "12"))
 # Phases of the per-operation tests; the drift test narrows them to find its one failure fast.
-PHASES = set(os.environ.get("CONTRACT_PHASES", "examples,coverage,fuzzing").split(","))
+# A live run leaves out the coverage phase (hundreds of boundary cases per operation).
+PHASES = set(
+    os.environ.get(
+        "CONTRACT_PHASES", "examples,fuzzing" if _LIVE else "examples,coverage,fuzzing"
+    ).split(",")
+)
 # A fixed seed keeps CI runs reproducible; CONTRACT_SEED=random explores new inputs.
 SEED = os.environ.get("CONTRACT_SEED", "20261125")
 
@@ -80,14 +92,10 @@ def schemathesis_config(target: Target) -> SchemathesisConfig:
         ],
         "request-timeout": 15,
     }
-    # In-process keys are throw-away: show the exact request (key and page token
-    # included) in failures. Against a deployment, keep its key out of CI logs.
-    if target.in_process:
-        data["output"] = {"sanitization": {"enabled": False}}
-    else:
-        data["output"] = {
-            "sanitization": {"keys-to-sanitize": ["x-api-key"], "sensitive-markers": ["x-api-key"]}
-        }
+    # Failures show the exact request, so that it can be sent again; every text the
+    # run writes goes through runtime.REDACT, which puts `$THREADA_API_KEY` where a key
+    # was (Schemathesis' own sanitizing writes `[Filtered]`, which reproduces nothing).
+    data["output"] = {"sanitization": {"enabled": False}}
     if SEED != "random":
         data["seed"] = int(SEED)
     if target.base_url:
@@ -111,18 +119,69 @@ def load_schema(target: Target) -> schemathesis.BaseSchema:
             )
         except LoaderError as exc:
             # Not every target serves its spec (the mock does not): test it against the bundle.
+            if not BUNDLE.is_file():  # an installed suite has no checkout next to it
+                raise RuntimeError(
+                    f"{target.base_url}/openapi.json could not be loaded ({exc})"
+                ) from exc
             warnings.warn(
                 f"{target.base_url}/openapi.json could not be loaded ({exc}); "
                 "using the committed bundle",
                 stacklevel=1,
             )
             schema = schemathesis.openapi.from_dict(json.loads(BUNDLE.read_text()), config=config)
+    checks.SUITE_DOCUMENTS.add(id(schema.raw_schema))
     schema.hooks.register_hook_with_name(no_forged_page_tokens_in_positive_cases, "map_case")
     schema.hooks.register_hook_with_name(body_json_that_parses, "map_case")
     schema.hooks.register_hook_with_name(real_ids_in_half_the_positive_cases, "map_case")
     schema.hooks.register_hook_with_name(idempotency_keys_per_request, "map_case")
     schema.hooks.register_hook_with_name(count_case, "after_call")
+    schema.hooks.register_hook_with_name(record_checks, "after_validate")
+    if OPTIONS.read_only:
+        schema.hooks.register_hook_with_name(nothing_that_writes, "filter_case")
     return schema
+
+
+def _op_id(case: schemathesis.Case) -> str:
+    return case.operation.definition.raw.get("operationId") or case.operation.label
+
+
+def allowed_in_read_only(case: schemathesis.Case) -> bool:
+    """Whether `case` may be sent in this run (always, unless --read-only; see below)."""
+    return not OPTIONS.read_only or nothing_that_writes(None, case)  # type: ignore[arg-type]
+
+
+def nothing_that_writes(context: schemathesis.HookContext, case: schemathesis.Case) -> bool:
+    """--read-only: of an operation that writes, only cases whose body breaks the schema.
+
+    A correct server rejects those before anything is written. Not every negative
+    case: one whose only mutation is in a header or the query can be accepted (a run
+    here created a ticket from such a case), and nothing may be created.
+    """
+    if case.operation.method.upper() in SAFE_METHODS:
+        return True
+    meta = case.meta
+    return meta is not None and meta.is_negative_at(ParameterLocation.BODY)
+
+
+def record_checks(
+    context: schemathesis.HookContext,
+    case: schemathesis.Case,
+    response: schemathesis.Response,
+    results: list,
+) -> None:
+    """Every check's result on every response, for the operation x check report."""
+    op_id = _op_id(case)
+    for result in results:
+        failure = result.failure
+        if failure is None:
+            RECORD.check(op_id, result.name, passed=True)
+            continue
+        detail = (
+            f"{failure.title}\n{failure.message}\n"
+            f"{response.request.method} {response.request.url} -> {response.status_code}\n"
+            f"Reproduce with:\n    {runtime.curl_for(response.request)}"
+        )
+        RECORD.check(op_id, result.name, passed=False, detail=detail)
 
 
 # Operation label -> {path parameter: id of a real resource}, made at start: each
@@ -240,11 +299,53 @@ def count_case(
 ) -> None:
     test = os.environ.get("PYTEST_CURRENT_TEST", "").split("::")[-1].split("[")[0].split(" ")[0]
     CASES[(test, case.operation.label)][response.status_code] += 1
+    ring = checks._KEYRING
+    RECORD.response(
+        _op_id(case),
+        case.operation.label,
+        response.status_code,
+        full_key=ring is not None and checks.sent_key(response) == ring.full_key,
+        body=response.content or b"",
+    )
     if os.environ.get("CONTRACT_DEBUG") and case.operation.label.endswith(
         os.environ["CONTRACT_DEBUG"]
     ):
-        print(f"\nDEBUG {case.operation.label} {response.status_code} {case.as_curl_command()}")
-        print(f"DEBUG   <- {response.content[:300]!r}")
+        curl = runtime.curl_for(response.request)
+        print(f"\nDEBUG {case.operation.label} {response.status_code} {curl}")
+        print(f"DEBUG   <- {REDACT(repr(response.content[:300]))}")
+
+
+# --- pytest hooks: redaction, the summary table, the coverage tests last, our JUnit -------------
+
+_STARTED = time.monotonic()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
+    """No key in any report (terminal, pytest's JUnit): every text goes through REDACT."""
+    report = yield
+    _redact_longrepr(report)
+    report.sections = [(title, REDACT(text)) for title, text in report.sections]
+    return report
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_exception_interact(node: Any, call: pytest.CallInfo, report: pytest.TestReport) -> None:
+    """Schemathesis rewrites a failure's text here, after makereport: redact it again."""
+    _redact_longrepr(report)
+
+
+def _redact_longrepr(report: pytest.TestReport) -> None:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple):  # a skip: (path, line, reason)
+        report.longrepr = (*longrepr[:2], REDACT(str(longrepr[2])))
+    elif longrepr is not None:
+        report.longrepr = REDACT(str(longrepr))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The coverage verdicts judge what every other test did: they run last."""
+    items.sort(key=lambda item: item.path.name == "test_coverage.py")
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
@@ -257,6 +358,47 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         tr.write_line(f"{test:<48} {label:<48} {sum(statuses.values()):>5}  ({spread})")
     total = sum(sum(c.values()) for c in CASES.values())
     tr.write_line(f"total requests: {total}")
+    schema = _SESSION.get("schema")
+    if schema is None:
+        return
+    document = _SESSION["document"]
+    tr.section("contract suite: operation x check")
+    names = [c.__name__ for c in checks.CUSTOM_CHECKS]
+    for line in coverage.summary_table(document, RECORD, check_names=names):
+        tr.write_line(line)
+    followed, links = coverage.link_counts(document, RECORD)
+    explored = sum(1 for n in RECORD.explored_links.values() if n)
+    inferred = sum(1 for n in RECORD.inferred_links.values() if n)
+    tr.write_line(
+        f"links of the spec followed to a 2xx: {followed} of {links} "
+        f"({explored} of them by the exploration, the rest by the walk); "
+        f"links Schemathesis inferred and followed to a 2xx: {inferred}"
+    )
+    problems = [p for *_, p in coverage.all_verdicts(document, RECORD) if p]
+    if OPTIONS.coverage:
+        tr.write_line(
+            "coverage: " + ("complete" if not problems else f"{len(problems)} gap(s), see below")
+        )
+        for problem in problems:
+            tr.write_line(f"  NOT COVERED: {REDACT(problem)}")
+    pacer = runtime.PACER
+    if pacer.limits:
+        tr.write_line(
+            f"{pacer.sent} requests sent; "
+            f"rate limit: {'/'.join(str(n) for n in sorted(pacer.limits))} requests/min per key; "
+            f"waited {pacer.waited:.1f} s for it ({pacer.refused} answers 429, each waited out and "
+            f"sent again); run took {time.monotonic() - _STARTED:.1f} s"
+            + ("; pacing: spread (--burst goes faster)" if pacer.pacing == "spread" else "")
+        )
+    if OPTIONS.junit_path:
+        tr.write_line(f"operation x check report: {OPTIONS.junit_path}")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    document = _SESSION.get("document")
+    if OPTIONS.junit_path and document is not None:
+        verdicts = coverage.all_verdicts(document, RECORD) if OPTIONS.coverage else []
+        runtime.write_junit(OPTIONS.junit_path, RECORD, verdicts)
 
 
 def no_forged_page_tokens_in_positive_cases(
@@ -292,30 +434,45 @@ def session_target() -> Target:
     if "target" not in _SESSION:
         stack = contextlib.ExitStack()
         tgt = stack.enter_context(target_from_env())
+        REDACT.add(tgt.key, runtime.key_variable(None))
+        for scopes, key in tgt.scoped_keys.items():
+            REDACT.add(key, runtime.key_variable(scopes))
+        runtime.set_live(not tgt.in_process)
         checks.configure(full_key=tgt.key, scoped_keys=tgt.scoped_keys)
         schema = load_schema(tgt)
-        _SESSION.update(target=tgt, stack=stack, schema=schema)
+        # Before Schemathesis' state machine rewrites the links it reads.
+        document = copy.deepcopy(schema.raw_schema)
+        _SESSION.update(target=tgt, stack=stack, schema=schema, document=document)
         RESOURCES.update(make_resources(schema, tgt))
     return _SESSION["target"]
 
 
 def make_resources(schema: schemathesis.BaseSchema, target: Target) -> dict[str, dict[str, str]]:
-    """Per operation with path parameters: a ticket and an action on it, made through the API."""
+    """Per operation with path parameters: a ticket and an action on it, made through the API.
+
+    A --read-only run makes nothing: it reads the first tickets (and an action) the
+    tenant has. Whatever cannot be made (a key without the scope, no actions base URL)
+    is left out; the coverage verdicts then say what was not reached, and why.
+    """
     from contract_tests.helpers import (
-        create_ticket,
         operation_by_id,
         operations,
         request_example,
         send,
     )
 
+    if OPTIONS.read_only:
+        return existing_resources(schema, target)
     out = {}
+    ticket_body = request_example(schema, operation_by_id(schema, "createTicket"))
     action_body = request_example(schema, operation_by_id(schema, "runAction"))
     for op in operations(schema):
         if "{" not in op.path:
             continue
-        ticket = create_ticket(schema, target.key, validate=False)
-        resources = {"ticket_id": ticket["summary"]["ticket_id"]}
+        _, response = send(schema, "createTicket", target.key, body=ticket_body, validate=False)
+        if response.status_code != 201:
+            continue
+        resources = {"ticket_id": response.json()["ticket"]["summary"]["ticket_id"]}
         if "{action_id}" in op.path:
             _, response = send(
                 schema, "runAction", target.key, path=resources, body=action_body, validate=False
@@ -326,9 +483,65 @@ def make_resources(schema: schemathesis.BaseSchema, target: Target) -> dict[str,
     return out
 
 
+def existing_resources(
+    schema: schemathesis.BaseSchema, target: Target
+) -> dict[str, dict[str, str]]:
+    """--read-only: ids of tickets (and an action) the tenant already has; none are made."""
+    from contract_tests.helpers import operations, send
+
+    _, response = send(schema, "listTickets", target.key, query={"limit": 25}, validate=False)
+    if response.status_code != 200:
+        return {}
+    ids = [item["ticket_id"] for item in response.json().get("items", [])]
+    found: dict[str, str] = {"ticket_id": ids[0]} if ids else {}
+    for ticket_id in ids:
+        _, response = send(
+            schema, "listActions", target.key, path={"ticket_id": ticket_id}, validate=False
+        )
+        items = response.json().get("items", []) if response.status_code == 200 else []
+        if items:
+            found = {"ticket_id": ticket_id, "action_id": items[0]["action_id"]}
+            break
+    # A webhook endpoint (and a delivery of it) the tenant has, for the operations on one.
+    _, response = send(schema, "listWebhookEndpoints", target.key, validate=False)
+    endpoints = response.json().get("items", []) if response.status_code == 200 else []
+    if endpoints:
+        found["endpoint_id"] = endpoints[0]["endpoint_id"]
+        _, response = send(
+            schema,
+            "listWebhookDeliveries",
+            target.key,
+            path={"endpoint_id": found["endpoint_id"]},
+            validate=False,
+        )
+        items = response.json().get("items", []) if response.status_code == 200 else []
+        if items:
+            found["delivery_id"] = items[0]["delivery_id"]
+    return {op.label: dict(found) for op in operations(schema) if "{" in op.path}
+
+
 def session_schema() -> schemathesis.BaseSchema:
     session_target()
     return _SESSION["schema"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Before anything is sent: refuse to write to a tenant not marked for testing."""
+    if not _LIVE or OPTIONS.read_only or OPTIONS.allow_live_tenant:
+        return
+    keys = [os.environ.get("CONTRACT_KEY", "")]
+    keys += [
+        part.partition("=")[2].strip()
+        for part in os.environ.get("CONTRACT_SCOPED_KEYS", "").split(";")
+        if part.strip()
+    ]
+    if not all(k.startswith(TEST_KEY_PREFIX) for k in keys):
+        raise pytest.UsageError(
+            "refusing to write: the key is not a testing tenant's (its keys start "
+            f"{TEST_KEY_PREFIX}; `threada admin tenants create NAME --testing`). A full run "
+            "creates tickets and runs actions that the API cannot remove. Use --read-only "
+            "against this tenant, or --allow-live-tenant if it really is one for testing."
+        )
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

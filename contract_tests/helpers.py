@@ -8,6 +8,7 @@ from typing import Any
 import schemathesis
 
 from contract_tests.checks import API_KEY_HEADER, _resolve
+from contract_tests.runtime import call_kwargs
 
 
 def operations(schema: schemathesis.BaseSchema) -> list[schemathesis.APIOperation]:
@@ -55,9 +56,9 @@ def send(
     case = op.Case(**kwargs)
     headers = {API_KEY_HEADER: key}
     if validate:
-        response = case.call_and_validate(headers=headers)
+        response = case.call_and_validate(headers=headers, **call_kwargs())
     else:
-        response = case.call(headers=headers)
+        response = case.call(headers=headers, **call_kwargs())
     return case, response
 
 

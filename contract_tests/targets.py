@@ -4,7 +4,9 @@ The target is chosen by environment variables, so that one pytest run (and the
 `threada contract` command, which sets them) drives the same tests everywhere:
 
 - default: the server (`threada.app.create_app`) in-process on a fresh SQLite
-  database in a temporary directory; a tenant and one key for every non-empty
+  database in a temporary directory (or the empty database `CONTRACT_DATABASE_URL`
+  names, e.g. PostgreSQL; the framework from THREADA_FRAMEWORK as for the server);
+  a tenant and one key for every non-empty
   set of scopes are created through the server's own admin functions
   (`threada.domain.auth`), and the tenant's actions go to a receiver on
   127.0.0.1 started by the suite;
@@ -32,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
+# The committed bundle, in a checkout (an installed suite loads the spec the target serves).
 BUNDLE = REPO / "openapi" / "dist" / "openapi.json"
 SPEC_PATH = "/api/v1/public/openapi.json"
 
@@ -83,7 +86,7 @@ class Target:
 class Receiver:
     """A tiny HTTP server on 127.0.0.1 that answers every action with 200 and counts them."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self.requests: list[tuple[str, str]] = []
         lock = threading.Lock()
         outer = self
@@ -108,7 +111,7 @@ class Receiver:
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 pass  # quiet: the suite reports what matters
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer((host, port), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -139,10 +142,10 @@ def server_target(variant: str | None = None) -> Iterator[Target]:
 
     document = json.loads(BUNDLE.read_text())
     with tempfile.TemporaryDirectory(prefix="threada-contract-") as tmp, Receiver() as receiver:
-        url = f"sqlite:///{Path(tmp) / 'contract.db'}"
+        url = os.environ.get("CONTRACT_DATABASE_URL") or f"sqlite:///{Path(tmp) / 'contract.db'}"
         db = Database(url)
         db.upgrade()
-        tenant = auth.create_tenant(db, name="contract-suite")
+        tenant = auth.create_tenant(db, name="contract-suite", testing=True)
         tid = tenant["tenant_id"]
         # The suite sends far more than the default 600/min; 429s would only hide behaviour.
         auth.set_rate_limit(db, tenant=tid, per_minute=1_000_000)

@@ -2,7 +2,7 @@
 
 Runs the suite in its own pytest process per mode of the mock: CONTRACT_TARGET=mock
 (the stateful mock), mock:examples and mock:dynamic; each in-process, with one declared
-key per scope set and unknown keys refused.
+key per scope set and unknown keys refused. The stateful run includes the coverage verdicts.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -18,7 +19,11 @@ from contract_tests.targets import REPO
 STATELESS = ["test_contract.py", "test_scopes.py", "-k", "not pagination_follows_real_tokens"]
 MODES = {
     # mode: (CONTRACT_TARGET, test files and selection, extra environment)
-    "stateful": ("mock", ["test_contract.py", "test_scopes.py", "test_stateful.py"], {}),
+    "stateful": (
+        "mock",
+        ["test_contract.py", "test_scopes.py", "test_stateful.py", "test_coverage.py"],
+        {},
+    ),
     # Fewer cases on the other modes (the stateful run covers the most); real page tokens
     # need the stateful mode.
     "examples": ("mock:examples", STATELESS, {"CONTRACT_MAX_EXAMPLES": "5"}),
@@ -32,9 +37,15 @@ MODES = {
     bool(os.environ.get("CONTRACT_URL")) or os.environ.get("CONTRACT_TARGET", "server") != "server",
     reason="runs once, from the in-process server run",
 )
-def test_mock_keeps_the_contract(mode: str) -> None:
+def test_mock_keeps_the_contract(mode: str, tmp_path: Path) -> None:
     target, selection, extra = MODES[mode]
-    env = {**os.environ, "CONTRACT_TARGET": target, "PYTHONDONTWRITEBYTECODE": "1", **extra}
+    env = {
+        **os.environ,
+        "CONTRACT_TARGET": target,
+        "PYTHONDONTWRITEBYTECODE": "1",
+        **extra,
+        "CONTRACT_REPORT": str(tmp_path / "mock-junit.xml"),
+    }
     run = subprocess.run(
         [
             sys.executable,

@@ -9,11 +9,14 @@ permission_denied, each sufficient key gets a 2xx, no key and a wrong key get
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from contract_tests import checks
 from contract_tests.conftest import session_schema
 from contract_tests.helpers import create_ticket, operations, request_example, send
+from contract_tests.runtime import OPTIONS, SAFE_METHODS, call_kwargs
 from contract_tests.targets import Target
 
 schema = session_schema()
@@ -22,8 +25,17 @@ OPERATION_IDS = [op.definition.raw["operationId"] for op in operations(schema)]
 
 @pytest.fixture(scope="module")
 def resources(target: Target) -> dict[str, str]:
-    """A webhook endpoint, a ticket (whose event makes a delivery to the endpoint) and an
-    action on it, made with the full key."""
+    """A ticket and an action on it, made with the full key (read-only: the tenant's own)."""
+    if OPTIONS.read_only:
+        from contract_tests.conftest import RESOURCES
+
+        found = next((r for r in RESOURCES.values() if "action_id" in r), None)
+        found = found or next(iter(RESOURCES.values()), None)
+        if not found:
+            pytest.fail(
+                "--read-only: the tenant has no ticket to read (a read-only run makes none)"
+            )
+        return dict(found)
     endpoint_id = _new_endpoint(target)
     ticket = create_ticket(schema, target.key)
     ticket_id = ticket["summary"]["ticket_id"]
@@ -34,7 +46,12 @@ def resources(target: Target) -> dict[str, str]:
         path={"ticket_id": ticket_id},
         body=request_example(schema, _op("runAction")),
     )
-    assert response.status_code == 201, response.text
+    if response.status_code != 201:  # the tests that need it say so; coverage says why
+        return {
+            "ticket_id": ticket_id,
+            "endpoint_id": endpoint_id,
+            "_no_action_id": f"runAction answered {response.text}",
+        }
     action_id = response.json()["action"]["action_id"]
     _, response = send(
         schema, "listWebhookDeliveries", target.key, path={"endpoint_id": endpoint_id}
@@ -63,17 +80,19 @@ def _op(operation_id: str):
 
 @pytest.mark.parametrize("operation_id", OPERATION_IDS)
 def test_scopes_and_auth(operation_id: str, target: Target, resources: dict[str, str]) -> None:
-    if not target.scoped_keys:
-        pytest.skip(
-            "live target without keys of known scopes: pass --scoped-key SCOPES=KEY "
-            "(CONTRACT_SCOPED_KEYS) to test scopes"
-        )
     op = _op(operation_id)
+    if OPTIONS.read_only and op.method.upper() not in SAFE_METHODS:
+        pytest.skip("--read-only: a sufficient key would write")
     deletes = op.method.upper() == "DELETE"
     if operation_id in ("updateWebhookEndpoint", "deleteWebhookEndpoint"):
         # An endpoint of its own (the example pauses it; delete removes it): the other
         # operations keep theirs enabled.
         resources = {**resources, "endpoint_id": _new_endpoint(target)}
+    missing = [name for name in re.findall(r"{(\w+)}", op.path) if name not in resources]
+    if missing and OPTIONS.read_only:
+        pytest.skip(f"--read-only: the tenant has no {', '.join(missing)} to read")
+    if missing:
+        pytest.fail(f"no {', '.join(missing)} to call {op.label} with: {resources}")
     path = {name: resources[name] for name in resources if name in op.path_parameters}
     kwargs = {"path_parameters": path}
     body = request_example(schema, op)
@@ -81,10 +100,15 @@ def test_scopes_and_auth(operation_id: str, target: Target, resources: dict[str,
         kwargs.update(body=body, media_type="application/json")
     case = op.Case(**kwargs)
     # The happy path first, with every check (schemas, headers, ...) on a real resource.
-    response = case.call_and_validate(headers={checks.API_KEY_HEADER: target.key})
+    response = case.call_and_validate(headers={checks.API_KEY_HEADER: target.key}, **call_kwargs())
     assert 200 <= response.status_code < 300, response.text
-    # What the happy path deleted is gone for the probes: they must not get 403, not 2xx.
-    problems = checks.probe_with_keys(case, expect_success=not deletes)
+    if not target.scoped_keys:
+        # Keys of known scopes are needed for the 403s; no key and a wrong key need none.
+        problems = checks.probe_with_keys(
+            case, expect_success=not deletes, only_unauthenticated=True
+        )
+    else:
+        problems = checks.probe_with_keys(case, expect_success=not deletes)
     assert not problems, f"{op.label}:\n- " + "\n- ".join(problems)
 
 
@@ -100,11 +124,17 @@ def test_every_scope_set_is_covered(target: Target) -> None:
 
 
 def test_pagination_follows_real_tokens(target: Target) -> None:
-    """Real page tokens walk every ticket once (the generated runs cannot forge one)."""
-    created = {create_ticket(schema, target.key)["summary"]["ticket_id"] for _ in range(3)}
+    """Real page tokens walk the tickets once each (the generated runs cannot forge one).
+
+    Against a live tenant (which may hold many tickets) the walk stops after 12 pages:
+    the 3 tickets made here are the most recently active, so they come first.
+    """
+    created = set()
+    if not OPTIONS.read_only:
+        created = {create_ticket(schema, target.key)["summary"]["ticket_id"] for _ in range(3)}
     seen: list[str] = []
     query: dict = {"limit": 1}
-    for _ in range(1000):
+    for _ in range(12 if target.base_url else 1000):
         _, response = send(schema, "listTickets", target.key, query=query)
         page = response.json()
         seen += [item["ticket_id"] for item in page["items"]]

@@ -20,6 +20,7 @@ VARIANTS: dict[str, str] = {
     "scopes_ignored": "a valid key is treated as holding every scope",
     "no_rate_limit_headers": "X-RateLimit-* dropped from 400 answers",
     "created_id_unreachable": "createTicket answers with an id that getTicket cannot find",
+    "undocumented_header": "every 200 carries an X-Powered-By header the spec does not document",
 }
 
 
@@ -154,5 +155,16 @@ def _no_rate_limit_headers(config: dict) -> Any:
             return None
         headers = [(k, v) for k, v in start["headers"] if not k.lower().startswith(b"x-ratelimit")]
         return {**start, "headers": headers}, body
+
+    return _RewriteResponses(create_app(config), edit)
+
+
+def _undocumented_header(config: dict) -> Any:
+    from threada.app import create_app
+
+    def edit(status: int, start: dict, body: bytes) -> tuple[dict, bytes] | None:
+        if status != 200:
+            return None
+        return {**start, "headers": [*start["headers"], (b"x-powered-by", b"threada")]}, body
 
     return _RewriteResponses(create_app(config), edit)

@@ -21,13 +21,17 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import Any
 
 import schemathesis
 from hypothesis.stateful import Bundle
 from schemathesis.generation.stateful.state_machine import APIStateMachine, StepInput
 from schemathesis.specs.openapi import stateful as openapi_stateful
 
+from contract_tests.runtime import RECORD, call_kwargs
+
 _SCENARIO = {"token": ""}
+_TRANSITION = re.compile(r"^(?P<source>.+?) -> \[[^\]]+\] (?P<name>.+?) -> (?P<target>.+)$")
 
 
 def current_scenario() -> str:
@@ -60,7 +64,29 @@ def contract_workflow(schema: schemathesis.BaseSchema) -> type[APIStateMachine]:
         base.setup(self)
         _begin_scenario()
 
-    extra: dict[str, object] = {"setup": setup}
+    def get_call_kwargs(self: APIStateMachine, case: schemathesis.Case) -> dict[str, Any]:
+        return call_kwargs()  # the paced session against a live target
+
+    def step(self: APIStateMachine, input: StepInput) -> Any:
+        output = base.step(self, input)
+        transition = input.transition
+        if transition is not None:
+            # Its id is "<source label> -> [<status>] <link name> -> <target label>".
+            match = _TRANSITION.match(transition.id)
+            if match:
+                RECORD.link(
+                    match["source"],
+                    match["name"],
+                    ok=200 <= output.response.status_code < 300,
+                    inferred=transition.is_inferred,
+                )
+        return output
+
+    extra: dict[str, object] = {
+        "setup": setup,
+        "get_call_kwargs": get_call_kwargs,
+        "step": step,
+    }
     roots = link_roots(schema)
     root_labels = {op.label for op in roots}
     labels: set[str] = set()

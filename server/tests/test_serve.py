@@ -70,7 +70,8 @@ def test_serve_prints_a_working_key_and_curl_line(tmp_path, workers):
         assert r.status_code == 200, r.text
         [item] = r.json()["items"]
         assert item["tags"] == ["vip", "returns"] and item["status"] == "open"
-        assert re.match(r"^thr_live_", key)
+        # The demo tenant is a testing tenant: the contract suite may write with its key.
+        assert re.match(r"^thr_test_", key)
         docs = httpx.get(f"http://127.0.0.1:{port}{BASE}/openapi.json", timeout=5)
         assert docs.status_code == 200
         assert any(line.startswith("DEMO MODE:") for line in lines), "".join(lines)

@@ -141,6 +141,40 @@ def test_admin_cli_round_trip(fresh_url, tmp_path, monkeypatch):
     assert run(main, ["admin", "keys", "revoke", "key_nope"]).exit_code != 0
 
 
+def test_testing_tenants_get_thr_test_keys(fresh_url, tmp_path, monkeypatch):
+    """A tenant marked for testing hands out thr_test_ keys (the contract suite's write gate)."""
+    monkeypatch.setenv("THREADA_DATABASE_URL", fresh_url)
+    monkeypatch.setenv("THREADA_VAR_DIR", str(tmp_path))
+    run = CliRunner().invoke
+
+    def new_key(tenant: str) -> tuple[str, str]:
+        r = run(
+            main,
+            ["admin", "keys", "create", "--tenant", tenant, "--name", "ci"]
+            + ["--scope", "support.read"],
+        )
+        assert r.exit_code == 0, r.output
+        return r.output.split()[0], re.search(r"secret \(shown once\): (\S+)", r.output).group(1)
+
+    r = run(main, ["admin", "tenants", "create", "sandbox", "--testing"])
+    assert r.exit_code == 0 and "testing=yes" in r.output, r.output
+    assert "testing=no" in run(main, ["admin", "tenants", "create", "prod"]).output
+    key_id, secret = new_key("sandbox")
+    assert secret.startswith("thr_test_")
+    assert new_key("prod")[1].startswith("thr_live_")
+    r = run(main, ["admin", "keys", "rotate", key_id, "--grace", "0"])
+    assert re.search(r"new secret \(shown once\): thr_test_", r.output), r.output
+    # Unmarking while a (maybe thr_test_) key works would let it write to a live tenant.
+    r = run(main, ["admin", "tenants", "set", "sandbox", "--no-testing"])
+    assert r.exit_code != 0 and "revoke them first" in r.output, r.output
+    assert run(main, ["admin", "keys", "revoke", key_id]).exit_code == 0
+    r = run(main, ["admin", "tenants", "set", "sandbox", "--no-testing"])
+    assert "testing=no" in r.output, r.output
+    assert new_key("sandbox")[1].startswith("thr_live_")
+    assert "testing=yes" in run(main, ["admin", "tenants", "set", "prod", "--testing"]).output
+    assert new_key("prod")[1].startswith("thr_test_")
+
+
 def test_demo_setup_creates_once_and_its_key_works(fresh_url, tmp_path, monkeypatch):
     from threada.app import create_app
     from threada.cli import _ensure_demo

@@ -159,7 +159,8 @@ def _ensure_demo(db, var_dir: Path) -> str | None:
     try:
         tenant = auth.get_tenant(db, DEMO_TENANT)
     except NotFound:
-        tenant = auth.create_tenant(db, name=DEMO_TENANT)
+        # A testing tenant: its key is thr_test_, so the contract suite may write to it.
+        tenant = auth.create_tenant(db, name=DEMO_TENANT, testing=True)
     keys = [k for k in auth.list_keys(db, tenant=tenant["tenant_id"]) if k["state"] != "revoked"]
     if keys:
         if key_file.exists():
@@ -230,17 +231,25 @@ def _tenant_line(t: dict) -> str:
     in_flight = t["max_actions_in_flight"] or f"default ({settings.max_actions_in_flight})"
     return (
         f"{t['tenant_id']}  {t['name']}  limit/min={limit}  actions-in-flight={in_flight}  "
-        f"actions_base_url={t['actions_base_url'] or '-'}  created={rfc3339(t['created_at'])}"
+        f"actions_base_url={t['actions_base_url'] or '-'}  "
+        f"testing={'yes' if t['testing'] else 'no'}  created={rfc3339(t['created_at'])}"
     )
+
+
+_TESTING_HELP = (
+    "Mark the tenant for testing: its new keys start thr_test_, and the contract suite "
+    "writes only with such keys."
+)
 
 
 @tenants.command("create")
 @click.argument("name")
+@click.option("--testing", is_flag=True, help=_TESTING_HELP)
 @_fail_on_domain_error
-def tenants_create(name: str) -> None:
+def tenants_create(name: str, testing: bool) -> None:
     from threada.domain import auth
 
-    click.echo(_tenant_line(auth.create_tenant(_db(), name=name)))
+    click.echo(_tenant_line(auth.create_tenant(_db(), name=name, testing=testing)))
 
 
 @tenants.command("list")
@@ -279,6 +288,7 @@ def tenants_set_limit(tenant: str, per_minute: int) -> None:
     help="Actions running at once for the tenant (default THREADA_MAX_ACTIONS_IN_FLIGHT, 4).",
 )
 @click.option("--default-max-actions-in-flight", is_flag=True, help="Back to the server default.")
+@click.option("--testing/--no-testing", default=None, help=_TESTING_HELP)
 @_fail_on_domain_error
 def tenants_set(
     tenant: str,
@@ -287,12 +297,15 @@ def tenants_set(
     rate_limit: int | None,
     max_actions_in_flight: int | None,
     default_max_actions_in_flight: bool,
+    testing: bool | None,
 ) -> None:
     """Change TENANT's settings (id or name)."""
     from threada.domain import auth
 
     db = _db()
     row = auth.get_tenant(db, tenant)
+    if testing is not None:
+        row = auth.set_testing(db, tenant=tenant, testing=testing)
     if actions_base_url is not None and not clear_actions_base_url:
         _refuse_unreachable(actions_base_url)
     if actions_base_url is not None or clear_actions_base_url:

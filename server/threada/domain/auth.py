@@ -1,7 +1,9 @@
 """Tenants, API keys and the principal a request acts as.
 
 A key's secret is `thr_live_` + 32 random bytes (urlsafe base64): high entropy,
-so a fast SHA-256 is enough to store it, and lookups go by that hash.
+so a fast SHA-256 is enough to store it, and lookups go by that hash. Keys of a
+tenant marked for testing start `thr_test_` instead (as Stripe's `sk_test_`), so
+a tool holding only the key (the contract suite) can tell it may write.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from threada.storage.db import Database
 
 SCOPES = ("support.read", "support.write", "support.actions", "support.webhooks")
 KEY_PREFIX = "thr_live_"
+TEST_KEY_PREFIX = "thr_test_"  # keys of a tenant marked for testing
 # 32 bytes -> 43 urlsafe base64 characters, no padding.
-_SECRET_RE = re.compile(r"^thr_live_[A-Za-z0-9_-]{43}$")
+_SECRET_RE = re.compile(r"^thr_(?:live|test)_[A-Za-z0-9_-]{43}$")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,8 +41,8 @@ class Principal:
         return f"api_key:{self.key_id}"
 
 
-def new_secret() -> str:
-    return KEY_PREFIX + secrets.token_urlsafe(32)
+def new_secret(*, testing: bool = False) -> str:
+    return (TEST_KEY_PREFIX if testing else KEY_PREFIX) + secrets.token_urlsafe(32)
 
 
 def hash_secret(secret: str) -> str:
@@ -100,7 +103,7 @@ class Authenticator:
 # --- admin -----------------------------------------------------------------------------------
 
 
-def create_tenant(db: Database, *, name: str) -> dict:
+def create_tenant(db: Database, *, name: str, testing: bool = False) -> dict:
     name = name.strip()
     if not name:
         raise InvalidRequest("tenant name must not be empty")
@@ -108,7 +111,9 @@ def create_tenant(db: Database, *, name: str) -> dict:
         if repo.get_tenant(conn, tenant=name) is not None:
             raise Conflict(f"tenant {name!r} exists")
         tenant_id = new_id("ten")
-        repo.insert_tenant(conn, tenant_id=tenant_id, name=name, created_at=now_ms())
+        repo.insert_tenant(
+            conn, tenant_id=tenant_id, name=name, created_at=now_ms(), testing=testing
+        )
         return _require_tenant(conn, tenant_id)
 
 
@@ -153,17 +158,41 @@ def set_actions_base_url(db: Database, *, tenant: str, base_url: str | None) -> 
         return _require_tenant(conn, row["tenant_id"])
 
 
+def set_testing(db: Database, *, tenant: str, testing: bool) -> dict:
+    """Mark TENANT for testing (keys created from now on are thr_test_) or unmark it.
+
+    Unmarking is refused while the tenant has an unrevoked key: a thr_test_ key would
+    still tell a test tool it may write to what is now a live tenant (only hashes are
+    stored, so which keys are thr_test_ is not known here).
+    """
+    with db.write() as conn:
+        row = _require_tenant(conn, tenant)
+        if not testing and row["testing"]:
+            keys = repo.list_keys(conn, tenant_id=row["tenant_id"])
+            unrevoked = [k for k in keys if k["revoked_at"] is None]
+            if unrevoked:
+                raise Conflict(
+                    f"tenant {row['name']!r} has {len(unrevoked)} unrevoked key(s), "
+                    "which may be thr_test_ keys; revoke them first"
+                )
+        repo.update_tenant(conn, tenant_id=row["tenant_id"], testing=testing)
+        return _require_tenant(conn, row["tenant_id"])
+
+
 def create_key(db: Database, *, tenant: str, name: str, scopes: list[str]) -> tuple[dict, str]:
-    """A new key; returns (key row, secret). The secret is not stored and not shown again."""
+    """A new key; returns (key row, secret). The secret is not stored and not shown again.
+
+    The secret starts thr_test_ when the tenant is marked for testing, else thr_live_.
+    """
     unknown = sorted(set(scopes) - set(SCOPES))
     if unknown:
         raise InvalidRequest(f"unknown scope(s): {', '.join(unknown)}; known: {', '.join(SCOPES)}")
     if not scopes:
         raise InvalidRequest("a key needs at least one scope")
     ordered = [s for s in SCOPES if s in scopes]
-    secret = new_secret()
     with db.write() as conn:
         row = _require_tenant(conn, tenant)
+        secret = new_secret(testing=bool(row["testing"]))
         key_id = new_id("key")
         repo.insert_key(
             conn,
@@ -201,12 +230,12 @@ def rotate_key(db: Database, *, key_id: str, grace_seconds: int) -> tuple[dict, 
     """A new secret for the key; the old ones keep working for `grace_seconds`, then stop."""
     if grace_seconds < 0:
         raise InvalidRequest("the grace period must not be negative")
-    secret = new_secret()
     now = now_ms()
     with db.write() as conn:
         key = repo.get_key(conn, key_id=key_id)
         if key is None:
             raise NotFound(f"no key {key_id}")
+        secret = new_secret(testing=bool(_require_tenant(conn, key["tenant_id"])["testing"]))
         if key["revoked_at"] is not None:
             raise Conflict(f"key {key_id} is revoked")
         repo.expire_secrets(conn, key_id=key_id, expires_at=now + grace_seconds * 1000)

@@ -60,8 +60,14 @@ def _all(conn: sa.Connection, stmt: sa.Executable) -> list[Row]:
 # --- tenants and keys ------------------------------------------------------------------------
 
 
-def insert_tenant(conn: sa.Connection, *, tenant_id: str, name: str, created_at: int) -> None:
-    conn.execute(tenants.insert().values(tenant_id=tenant_id, name=name, created_at=created_at))
+def insert_tenant(
+    conn: sa.Connection, *, tenant_id: str, name: str, created_at: int, testing: bool = False
+) -> None:
+    conn.execute(
+        tenants.insert().values(
+            tenant_id=tenant_id, name=name, created_at=created_at, testing=testing
+        )
+    )
 
 
 def get_tenant(conn: sa.Connection, *, tenant: str, for_update: bool = False) -> Row | None:

@@ -18,6 +18,8 @@ tenants = sa.Table(
     sa.Column("created_at", Ms, nullable=False),
     # Outbound actions in flight at once for the tenant; NULL: the server's default.
     sa.Column("max_actions_in_flight", sa.Integer, nullable=True),
+    # A tenant for test runs (the contract suite writes only to these); its keys are thr_test_.
+    sa.Column("testing", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 api_keys = sa.Table(

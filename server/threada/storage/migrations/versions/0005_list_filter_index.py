@@ -1,7 +1,7 @@
 """list filter index: channel, priority and tags in the status index
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0004
 Create Date: 2026-12-01 07:55:00
 
 The ticket list walks (tenant_id, status, updated_at, ticket_id) newest first. With
@@ -20,7 +20,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
