@@ -83,7 +83,7 @@ class SpecFacts:
 def facts_from(document: dict) -> SpecFacts:
     """Read the rules the checks enforce out of an OpenAPI document."""
     schemas = document["components"]["schemas"]
-    error = _resolve(document, schemas["Error"])
+    error = _resolve(document, schemas["ApiError"])
     inner = _resolve(document, error["properties"]["error"])
     type_schema = _resolve(document, inner["properties"]["type"])
     error_types = frozenset(type_schema["enum"])

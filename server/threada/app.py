@@ -28,6 +28,7 @@ from threada.domain.auth import Authenticator
 from threada.domain.errors import DomainError
 from threada.domain.idempotency import Idempotency
 from threada.domain.pagination import PageTokens
+from threada.contract_extensions import DeprecationHeadersMiddleware
 from threada.domain.ratelimit import RateLimiter
 from threada.middleware import RequestContextMiddleware, RouteTable
 from threada.outbound import OutboundPolicy
@@ -124,6 +125,12 @@ def create_app(config: dict[str, t.Any] | Settings | None = None) -> FlaskApp | 
         position=MiddlewarePosition.BEFORE_EXCEPTION,
         routes=RouteTable(document, base_path),
         services=services,
+    )
+    app.add_middleware(  # Deprecation/Sunset headers on deprecated operations
+        DeprecationHeadersMiddleware,
+        position=MiddlewarePosition.BEFORE_EXCEPTION,
+        document=document,
+        base_path=base_path,
     )
     _mount_docs(app, base_path=base_path, bundle=bundle)
 
