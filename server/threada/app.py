@@ -24,11 +24,11 @@ from threada import connexion_speedups, errors, spec
 from threada.api import actions, messages, tickets
 from threada.api._common import Services
 from threada.config import Settings
+from threada.contract_extensions import DeprecationHeadersMiddleware
 from threada.domain.auth import Authenticator
 from threada.domain.errors import DomainError
 from threada.domain.idempotency import Idempotency
 from threada.domain.pagination import PageTokens
-from threada.contract_extensions import DeprecationHeadersMiddleware
 from threada.domain.ratelimit import RateLimiter
 from threada.middleware import RequestContextMiddleware, RouteTable
 from threada.outbound import OutboundPolicy
