@@ -30,8 +30,13 @@ def test_typescript_sdk_against_mock_and_server(
     )
     assert compiled.returncode == 0, compiled.stdout + compiled.stderr
     targets = [
-        {"name": t.name, "url": t.url, "key": t.key, "limited_key": t.limited_key,
-         "control": t.control}
+        {
+            "name": t.name,
+            "url": t.url,
+            "key": t.key,
+            "limited_key": t.limited_key,
+            "control": t.control,
+        }
         for t in (mock_target, server_target)
     ]
     run = subprocess.run(  # noqa: S603 - fixed argv

@@ -165,9 +165,7 @@ class LoseFirstResponse(httpx.BaseTransport):
 
 def test_a_post_is_retried_with_the_same_idempotency_key(server_target):
     lossy = LoseFirstResponse()
-    with Threada(
-        server_target.key, server_target.url, transport=lossy, sleep=lambda s: None
-    ) as c:
+    with Threada(server_target.key, server_target.url, transport=lossy, sleep=lambda s: None) as c:
         body = seed("create_ticket")["request"]["body"]
         created = c.tickets.create({**body, "subject": "Idempotent"})
         after = [t for t in c.tickets.list(limit=100).items if t.subject == "Idempotent"]

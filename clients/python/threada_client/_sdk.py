@@ -235,9 +235,7 @@ class Actions(_Resource):
     def list(self, ticket_id: str, **params: Any) -> Any:
         from threada_client.generated.models import ActionList
 
-        return _ok(
-            list_actions.sync_detailed(ticket_id, client=self._client, **params), ActionList
-        )
+        return _ok(list_actions.sync_detailed(ticket_id, client=self._client, **params), ActionList)
 
     def iterate(self, ticket_id: str, **params: Any) -> Iterator[Action]:
         return _pages(lambda **p: self.list(ticket_id, **p), params)
