@@ -49,3 +49,19 @@ def test_typescript_sdk_against_mock_and_server(
     print(run.stdout)
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-3000:]
     assert "# fail 0" in run.stdout or "fail 0" in run.stdout
+
+
+def test_the_readme_example_compiles(tmp_path):
+    """The README's TypeScript compiles against the SDK (its run is the test above)."""
+    readme = (TS / "README.md").read_text()
+    code = readme.split("```ts\n", 1)[1].split("```", 1)[0]
+    head, body = code.split("\n", 1)
+    assert head.startswith("import { Threada, ThreadaError } from '@threada/client';")
+    example = tmp_path / "readme_example.ts"
+    example.write_text(
+        f"import {{ Threada, ThreadaError }} from {json.dumps(str(TS / 'src' / 'index'))};\n"
+        f"export async function main(): Promise<void> {{\n{body}}}\n"
+    )
+    from clients.tests.test_generator_matrix import _tsc
+
+    _tsc([example], tmp_path)

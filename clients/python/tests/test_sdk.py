@@ -206,3 +206,24 @@ def test_patch_is_not_retried(server_target):
         with pytest.raises(ThreadaError):
             c.tickets.update("tkt_x", {"priority": "high"})
     assert Always503.calls == 1
+
+
+def test_the_readme_examples_run_against_the_server(server_target, capsys):
+    readme = (ROOT / "clients" / "python" / "README.md").read_text()
+    code = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    original = 'Threada(api_key=os.environ["THREADA_API_KEY"])'
+    assert original in code
+    code = code.replace(original, "Threada(api_key=KEY, base_url=URL)")
+    exec(compile(code, "README.md", "exec"), {"KEY": server_target.key, "URL": server_target.url})
+    out = capsys.readouterr().out
+    assert "succeeded 200" in out
+    assert "404 not_found" in out
+
+
+def test_sdk_versions_follow_the_spec():
+    bundle = yaml.safe_load((ROOT / "openapi" / "dist" / "openapi.yaml").read_text())
+    version = bundle["info"]["version"]
+    py = (ROOT / "clients" / "python" / "pyproject.toml").read_text()
+    assert f'version = "{version}"' in py
+    ts = json.loads((ROOT / "clients" / "typescript" / "package.json").read_text())
+    assert ts["version"] == version

@@ -23,12 +23,15 @@ from threada_client.generated.models import (
     Action,
     ActionCreate,
     ActionEnvelope,
+    Channel,
     Message,
     MessageCreate,
     MessageEnvelope,
     TicketCreate,
     TicketEnvelope,
     TicketPatch,
+    TicketPriority,
+    TicketStatus,
     TicketSummary,
 )
 from threada_client.generated.types import UNSET, Response
@@ -167,11 +170,18 @@ class _Resource:
         self._client = client
 
 
+_ENUM_FILTERS = {"status": TicketStatus, "channel": Channel, "priority": TicketPriority}
+
+
 class Tickets(_Resource):
     def list(self, **filters: Any) -> Any:
-        """One page: `TicketList` (items, next_page_token). Filters as in the spec."""
+        """One page: `TicketList` (items, next_page_token). Filters as in the spec;
+        `status`, `channel` and `priority` take lists of enum members or plain strings."""
         from threada_client.generated.models import TicketList
 
+        for name, kind in _ENUM_FILTERS.items():
+            if name in filters:
+                filters[name] = [kind(v) for v in filters[name]]
         return _ok(list_tickets.sync_detailed(client=self._client, **filters), TicketList)
 
     def iterate(self, **filters: Any) -> Iterator[TicketSummary]:
