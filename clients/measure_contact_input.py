@@ -9,9 +9,9 @@ Results are in openapi/CHANGELOG.md (1.1.0) and the issue-15 report; the spec us
 """
 
 import copy
-import re
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
