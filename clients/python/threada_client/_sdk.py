@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import json
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -70,8 +71,6 @@ class ThreadaError(Exception):
     @classmethod
     def from_response(cls, status: int, content: bytes, headers: Mapping[str, str]) -> ThreadaError:
         try:
-            import json
-
             error = json.loads(content)["error"]
             return cls(
                 type=error["type"],
@@ -98,8 +97,12 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
     try:
         return max(0.0, float(value))
     except ValueError:
+        pass
+    try:
         when = email.utils.parsedate_to_datetime(value)  # an HTTP-date
-        return max(0.0, when.timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
 
 
 class RetryTransport(httpx.BaseTransport):
