@@ -6,7 +6,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 
-import { DEFAULT_BASE_URL, Threada, ThreadaError, type TicketCreate } from '../src/index';
+import {
+  DEFAULT_BASE_URL,
+  retryingFetch,
+  Threada,
+  ThreadaError,
+  type TicketCreate,
+} from '../src/index';
 
 type Target = {
   name: 'mock' | 'server';
@@ -29,6 +35,46 @@ test('targets were given', () => {
 test('the default base URL is the spec’s first server', () => {
   const bundle = JSON.parse(readFileSync(join(ROOT, 'openapi', 'dist', 'openapi.json'), 'utf8'));
   assert.equal(DEFAULT_BASE_URL, bundle.servers[0].url);
+});
+
+describe('retryingFetch on its own', () => {
+  const scripted = (answers: (Response | Error)[], seen: Request[]): typeof fetch =>
+    async (input, init) => {
+      seen.push(new Request(input, init));
+      const answer = answers.shift()!;
+      if (answer instanceof Error) throw answer;
+      return answer;
+    };
+
+  test('503 and connection errors are retried with backoff for a GET', async () => {
+    const seen: Request[] = [];
+    const waits: number[] = [];
+    const f = retryingFetch({
+      fetch: scripted([new Response(null, { status: 503 }), new TypeError('fetch failed'), new Response('{}')], seen),
+      sleep: async (s) => void waits.push(s),
+    });
+    assert.equal((await f('http://api.test/tickets')).status, 200);
+    assert.deepEqual(waits, [0.5, 1]);
+    assert.equal(seen.length, 3);
+  });
+
+  test('a POST keeps one Idempotency-Key across retries; a PATCH is not retried', async () => {
+    const seen: Request[] = [];
+    const f = retryingFetch({
+      fetch: scripted([new TypeError('fetch failed'), new Response(null, { status: 201 })], seen),
+      sleep: noWait,
+    });
+    await f('http://api.test/tickets', { method: 'POST', body: '{}' });
+    const keys = new Set(seen.map((r) => r.headers.get('idempotency-key')));
+    assert.equal(seen.length, 2);
+    assert.equal(keys.size, 1);
+    assert.ok([...keys][0]);
+
+    const patches: Request[] = [];
+    const p = retryingFetch({ fetch: scripted([new TypeError('fetch failed')], patches), sleep: noWait });
+    await assert.rejects(p('http://api.test/tickets/x', { method: 'PATCH', body: '{}' }), TypeError);
+    assert.equal(patches.length, 1);
+  });
 });
 
 for (const target of TARGETS) {
