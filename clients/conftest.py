@@ -76,7 +76,9 @@ def _serve(app: Any) -> tuple[Any, threading.Thread, socket.socket, int]:
     import uvicorn
 
     sock = _free_socket()
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    # A client that leaves a keep-alive connection open must not hold the teardown.
+    config = uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=1)
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
