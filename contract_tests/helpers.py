@@ -24,13 +24,23 @@ def operation_by_id(
     raise KeyError(operation_id)
 
 
+def request_media_type(op: schemathesis.APIOperation) -> str:
+    """The operation's JSON request media type (`application/json` or a `+json` one,
+    such as the PATCH's `application/merge-patch+json`)."""
+    content = op.definition.raw.get("requestBody", {}).get("content", {})
+    return next(
+        (m for m in content if m == "application/json" or m.endswith("+json")),
+        "application/json",
+    )
+
+
 def request_example(schema: schemathesis.BaseSchema, op: schemathesis.APIOperation) -> Any:
     """The first named example of the operation's JSON request body (None without a body)."""
     document = schema.raw_schema
     body = _resolve(document, op.definition.raw.get("requestBody"))
     if not body:
         return None
-    media = body["content"]["application/json"]
+    media = body["content"][request_media_type(op)]
     if "examples" in media:
         first = next(iter(media["examples"].values()))
         return copy.deepcopy(_resolve(document, first)["value"])
@@ -52,7 +62,7 @@ def send(
     kwargs: dict[str, Any] = {"path_parameters": path or {}, "query": query or {}}
     if body is not None:
         kwargs["body"] = body
-        kwargs["media_type"] = "application/json"
+        kwargs["media_type"] = request_media_type(op)
     case = op.Case(**kwargs)
     headers = {API_KEY_HEADER: key}
     if validate:

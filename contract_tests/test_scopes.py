@@ -15,7 +15,13 @@ import pytest
 
 from contract_tests import checks
 from contract_tests.conftest import session_schema
-from contract_tests.helpers import create_ticket, operations, request_example, send
+from contract_tests.helpers import (
+    create_ticket,
+    operations,
+    request_example,
+    request_media_type,
+    send,
+)
 from contract_tests.runtime import OPTIONS, SAFE_METHODS, call_kwargs
 from contract_tests.targets import Target
 
@@ -97,7 +103,7 @@ def test_scopes_and_auth(operation_id: str, target: Target, resources: dict[str,
     kwargs = {"path_parameters": path}
     body = request_example(schema, op)
     if body is not None:
-        kwargs.update(body=body, media_type="application/json")
+        kwargs.update(body=body, media_type=request_media_type(op))
     case = op.Case(**kwargs)
     # The happy path first, with every check (schemas, headers, ...) on a real resource.
     response = case.call_and_validate(headers={checks.API_KEY_HEADER: target.key}, **call_kwargs())

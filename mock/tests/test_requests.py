@@ -23,7 +23,7 @@ def _envelope(checker, r, status, op_id=None):
     err = body["error"]
     assert err["code"] == status
     assert err["type"] in checker.error_types()
-    problems = checker.validate({"$ref": "#/components/schemas/Error"}, body)
+    problems = checker.validate({"$ref": "#/components/schemas/ApiError"}, body)
     assert not problems, problems
     if op_id is not None:
         checker.check(op_id, r)

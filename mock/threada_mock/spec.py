@@ -39,6 +39,20 @@ def load_spec(path: str | os.PathLike[str]) -> dict[str, Any]:
         doc = yaml.safe_load(text)
     if not isinstance(doc, dict) or not str(doc.get("openapi", "")).startswith("3."):
         raise ValueError(f"{p} is not an OpenAPI 3 document")
+    return _add_accepted_aliases(doc)
+
+
+def _add_accepted_aliases(doc: dict[str, Any]) -> dict[str, Any]:
+    """A body media type with `x-also-accepts: [other/type]` is accepted in those types too
+    (as the server does, threada.contract_extensions): the spec documents one per body."""
+    for item in doc.get("paths", {}).values():
+        for op in item.values() if isinstance(item, dict) else ():
+            content = op.get("requestBody", {}).get("content", {}) if isinstance(op, dict) else {}
+            for media in list(content.values()):
+                for alias in media.get("x-also-accepts", ()):
+                    content.setdefault(
+                        alias, {k: v for k, v in media.items() if k != "x-also-accepts"}
+                    )
     return doc
 
 

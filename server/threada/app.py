@@ -29,6 +29,7 @@ from threada.api.messages import Messages
 from threada.api.tickets import Tickets
 from threada.api.webhooks import Webhooks
 from threada.config import Settings, SettingsError
+from threada.contract_extensions import DeprecationHeadersMiddleware
 from threada.domain import maintenance
 from threada.domain.actions import InFlight
 from threada.domain.auth import Authenticator
@@ -189,6 +190,12 @@ def create_app(config: dict[str, t.Any] | Settings | None = None) -> FlaskApp | 
         RelativeRedirects,
         position=MiddlewarePosition.BEFORE_EXCEPTION,
         public_url=settings.public_url,
+    )
+    app.add_middleware(  # Deprecation/Sunset headers on deprecated operations
+        DeprecationHeadersMiddleware,
+        position=MiddlewarePosition.BEFORE_EXCEPTION,
+        document=document,
+        base_path=index.base_path,
     )
     _mount_docs(app, base_path=index.base_path, bundle=bundle)
 

@@ -45,6 +45,7 @@ from jsonschema.exceptions import ValidationError
 from openapi_spec_validator import OpenAPIV31SpecValidator
 from openapi_spec_validator import validate as validate_spec
 
+from threada import contract_extensions
 from threada.domain.errors import InvalidRequest, PayloadTooLarge, UnsupportedMediaType
 from threada.validation import BadInput, parse_json, text_problems, validator_for
 
@@ -68,7 +69,7 @@ def load_spec(path: Path | None = None) -> dict:
     path = Path(path or DEFAULT_BUNDLE)
     spec = _load(str(path), path.stat().st_mtime_ns)
     validate_openapi_31(spec)
-    return json.loads(json.dumps(spec))
+    return contract_extensions.add_accepted_aliases(json.loads(json.dumps(spec)))
 
 
 _validated: set[str] = set()

@@ -1,0 +1,221 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.action_envelope import ActionEnvelope
+from ...models.api_error import ApiError
+from ...types import Response
+
+
+def _get_kwargs(
+    ticket_id: str,
+    action_id: str,
+) -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/tickets/{ticket_id}/actions/{action_id}".format(
+            ticket_id=quote(str(ticket_id), safe=""),
+            action_id=quote(str(action_id), safe=""),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ActionEnvelope | ApiError | None:
+    if response.status_code == 200:
+        response_200 = ActionEnvelope.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = ApiError.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = ApiError.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = ApiError.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = ApiError.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 429:
+        response_429 = ApiError.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = ApiError.from_dict(response.json())
+
+        return response_500
+
+    if response.status_code == 503:
+        response_503 = ApiError.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ActionEnvelope | ApiError]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    ticket_id: str,
+    action_id: str,
+    *,
+    client: AuthenticatedClient,
+) -> Response[ActionEnvelope | ApiError]:
+    """Get an action
+
+     **Scope:** `support.read` or `support.actions`.
+
+    Returns the action's status and, once it has run, its outcome.
+
+    Args:
+        ticket_id (str):
+        action_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ActionEnvelope | ApiError]
+    """
+
+    kwargs = _get_kwargs(
+        ticket_id=ticket_id,
+        action_id=action_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    ticket_id: str,
+    action_id: str,
+    *,
+    client: AuthenticatedClient,
+) -> ActionEnvelope | ApiError | None:
+    """Get an action
+
+     **Scope:** `support.read` or `support.actions`.
+
+    Returns the action's status and, once it has run, its outcome.
+
+    Args:
+        ticket_id (str):
+        action_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ActionEnvelope | ApiError
+    """
+
+    return sync_detailed(
+        ticket_id=ticket_id,
+        action_id=action_id,
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    ticket_id: str,
+    action_id: str,
+    *,
+    client: AuthenticatedClient,
+) -> Response[ActionEnvelope | ApiError]:
+    """Get an action
+
+     **Scope:** `support.read` or `support.actions`.
+
+    Returns the action's status and, once it has run, its outcome.
+
+    Args:
+        ticket_id (str):
+        action_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ActionEnvelope | ApiError]
+    """
+
+    kwargs = _get_kwargs(
+        ticket_id=ticket_id,
+        action_id=action_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    ticket_id: str,
+    action_id: str,
+    *,
+    client: AuthenticatedClient,
+) -> ActionEnvelope | ApiError | None:
+    """Get an action
+
+     **Scope:** `support.read` or `support.actions`.
+
+    Returns the action's status and, once it has run, its outcome.
+
+    Args:
+        ticket_id (str):
+        action_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ActionEnvelope | ApiError
+    """
+
+    return (
+        await asyncio_detailed(
+            ticket_id=ticket_id,
+            action_id=action_id,
+            client=client,
+        )
+    ).parsed
