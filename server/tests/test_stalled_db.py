@@ -130,7 +130,9 @@ def test_a_held_lock_stalls_only_what_needs_it(db_backend, tmp_path_factory, pg_
                 err = r.json()["error"]
                 assert err["type"] == "service_unavailable" and err["code"] == 503
                 assert int(r.headers["retry-after"]) >= 1
-                assert ended - started < bound_ms / 1000 + 1.0, name
+                # The 503 itself shows the 3 s lock was not waited out; the slack is for a
+                # loaded 2-core machine (2.01 s was seen with another suite running).
+                assert ended - started < bound_ms / 1000 + 1.5, name
             else:
                 assert r.status_code in (200, 201), (name, r.text)
                 assert ended >= released[0] - 0.05, name  # it waited for the release
