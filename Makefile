@@ -15,7 +15,7 @@ BUNDLE_JSON := openapi/dist/openapi.json
 REDOCLY := node_modules/.bin/redocly
 DOCS_OUT ?= openapi/dist/index.html
 
-.PHONY: help install run mock test lint lint-py bundle bundle-check docs contract bench clean
+.PHONY: help install run mock test lint lint-py bundle bundle-check i18n-status docs contract bench clean
 
 help:
 	@echo "make run           serve the API on http://$(HOST):$(PORT)/api/v1/public (SQLite in ./var)"
@@ -23,8 +23,9 @@ help:
 	@echo "make mock          spec-driven mock on http://$(HOST):$(MOCK_PORT)/api/v1/public"
 	@echo "make bundle        rebuild openapi/dist/ from the split spec"
 	@echo "make bundle-check  fail when the committed bundle is stale or invalid"
+	@echo "make i18n-status   translation coverage; fails on missing or stale texts (SKELETON=1)"
 	@echo "make lint          ruff, mypy and Redocly lint"
-	@echo "make docs          self-contained HTML reference in $(DOCS_OUT) (not committed)"
+	@echo "make docs          self-contained HTML references in $(DOCS_OUT) and index.<lang>.html"
 	@echo "make contract URL=... KEY=...  contract suite against a live deployment"
 	@echo "make bench         benchmarks (server, mock, Prism, bare Starlette)"
 
@@ -47,19 +48,33 @@ run: $(VENV)/.installed node_modules/.installed
 mock: $(VENV)/.installed
 	$(BIN)/threada mock --host $(HOST) --port $(MOCK_PORT) $(MOCK_ARGS)
 
+# Redocly bundles the split spec; threada.docsbuild then adds the docs (getting-started
+# guide, error catalogue, x-codeSamples) and writes the English bundle and one bundle
+# per translation overlay (openapi/i18n/<lang>.overlay.yaml -> openapi.<lang>.json).
+DOCSBUILD := $(PY) -m threada.docsbuild
+
 bundle: node_modules/.installed $(VENV)/.installed
-	$(REDOCLY) bundle $(SPEC) --output $(BUNDLE) --ext yaml
-	$(REDOCLY) bundle $(SPEC) --output $(BUNDLE_JSON) --ext json
+	@tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
+	$(REDOCLY) bundle $(SPEC) --output $$tmp/raw.yaml --ext yaml && \
+	$(DOCSBUILD) build --raw $$tmp/raw.yaml --out-dir $(dir $(BUNDLE))
 	$(PY) -m openapi_spec_validator $(BUNDLE)
 
 bundle-check: node_modules/.installed $(VENV)/.installed
-	@tmp=$$(mktemp -d); \
-	$(REDOCLY) bundle $(SPEC) --output $$tmp/openapi.yaml --ext yaml >/dev/null 2>&1 && \
-	$(REDOCLY) bundle $(SPEC) --output $$tmp/openapi.json --ext json >/dev/null 2>&1 || { echo "bundle failed"; exit 1; }; \
-	diff -q $$tmp/openapi.yaml $(BUNDLE) >/dev/null && diff -q $$tmp/openapi.json $(BUNDLE_JSON) >/dev/null \
-	  || { echo "openapi/dist is stale: run 'make bundle' and commit it"; rm -rf $$tmp; exit 1; }; \
-	rm -rf $$tmp; \
+	@tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
+	$(REDOCLY) bundle $(SPEC) --output $$tmp/raw.yaml --ext yaml >/dev/null 2>&1 || { echo "bundle failed"; exit 1; }; \
+	$(DOCSBUILD) build --raw $$tmp/raw.yaml --out-dir $$tmp/dist || exit 1; \
+	for f in $$tmp/dist/*; do \
+	  diff -q $$f $(dir $(BUNDLE))$$(basename $$f) >/dev/null \
+	    || { echo "openapi/dist is stale ($$(basename $$f)): run 'make bundle' and commit it"; exit 1; }; \
+	done; \
 	$(PY) -m openapi_spec_validator $(BUNDLE) >/dev/null && echo "bundle is fresh and valid"
+
+# Translation coverage; fails on a missing, stale or orphaned translation.
+# SKELETON=1 also prints the overlay actions to add (one per text, to translate).
+i18n-status: node_modules/.installed $(VENV)/.installed
+	@tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
+	$(REDOCLY) bundle $(SPEC) --output $$tmp/raw.yaml --ext yaml >/dev/null 2>&1 || { echo "bundle failed"; exit 1; }; \
+	$(DOCSBUILD) i18n-status --raw $$tmp/raw.yaml $(if $(SKELETON),--skeleton)
 
 PY_SOURCES := server mock contract_tests openapi bench docs_tests conftest.py testsupport.py
 
