@@ -39,14 +39,49 @@ import yaml
 
 # Keys whose value is a map of names (not an object with text fields).
 NAMED_MAPS = {
-    "paths", "properties", "patternProperties", "$defs", "schemas", "parameters", "responses",
-    "headers", "examples", "links", "content", "securitySchemes", "callbacks", "webhooks",
-    "requestBodies", "mapping", "encoding", "variables",
+    "paths",
+    "properties",
+    "patternProperties",
+    "$defs",
+    "schemas",
+    "parameters",
+    "responses",
+    "headers",
+    "examples",
+    "links",
+    "content",
+    "securitySchemes",
+    "callbacks",
+    "webhooks",
+    "requestBodies",
+    "mapping",
+    "encoding",
+    "variables",
 }
 # Subtrees that hold data, not prose.
-DATA_KEYS = {"value", "example", "enum", "const", "default", "x-codeSamples", "code",
-             "servers", "security", "required", "lang", "expect", "type", "id", "run", "license",
-             "contact", "operationId", "tags", "x-traitTag", "x-tagGroups"}
+DATA_KEYS = {
+    "value",
+    "example",
+    "enum",
+    "const",
+    "default",
+    "x-codeSamples",
+    "code",
+    "servers",
+    "security",
+    "required",
+    "lang",
+    "expect",
+    "type",
+    "id",
+    "run",
+    "license",
+    "contact",
+    "operationId",
+    "tags",
+    "x-traitTag",
+    "x-tagGroups",
+}
 _PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -90,8 +125,9 @@ def texts(doc: dict) -> list[Text]:
             if isinstance(tag.get(name), str):
                 found.append(Text(target, name, tag[name]))
     for group in doc.get("x-tagGroups", []):
-        found.append(Text(f"$['x-tagGroups'][?(@.name == {_quote(group['name'])})]",
-                          "name", group["name"]))
+        found.append(
+            Text(f"$['x-tagGroups'][?(@.name == {_quote(group['name'])})]", "name", group["name"])
+        )
     for path, item in doc.get("paths", {}).items():
         for key, value in item.items():
             if key == "parameters":
@@ -106,12 +142,18 @@ def texts(doc: dict) -> list[Text]:
     if guide:
         found.append(Text("$['x-threada-guide']", "title", guide["title"]))
         for step in guide["steps"]:
-            found.append(Text(f"$['x-threada-guide'].steps[?(@.id == {_quote(step['id'])})]",
-                              "title", step["title"]))
+            found.append(
+                Text(
+                    f"$['x-threada-guide'].steps[?(@.id == {_quote(step['id'])})]",
+                    "title",
+                    step["title"],
+                )
+            )
             for block in step["blocks"]:
                 if "text" in block:
-                    target = (f"$['x-threada-guide'].steps[*].blocks"
-                              f"[?(@.id == {_quote(block['id'])})]")
+                    target = (
+                        f"$['x-threada-guide'].steps[*].blocks[?(@.id == {_quote(block['id'])})]"
+                    )
                     found.append(Text(target, "text", block["text"]))
     catalogue = doc.get("x-threada-errors")
     if catalogue:
@@ -273,7 +315,8 @@ def action_yaml(action: dict) -> str:
     ((name, value),) = action["update"].items()
     head = f"  - target: {_yq(action['target'])}\n    x-en-sha: {_yq(action['x-en-sha'])}\n"
     if "\n" in value.rstrip("\n"):
-        body = "".join(f"        {line}\n" if line else "\n" for line in value.rstrip("\n").split("\n"))
+        lines = value.rstrip("\n").split("\n")
+        body = "".join(f"        {line}\n" if line else "\n" for line in lines)
         chomp = "" if value.endswith("\n") else "-"
         return head + f"    update:\n      {_yk(name)}: |{chomp}\n" + body
     return head + f"    update: {{{_yk(name)}: {_yq(value)}}}\n"

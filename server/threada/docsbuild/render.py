@@ -91,12 +91,7 @@ def _error_examples(doc: dict) -> dict[str, dict]:
 
 
 def _responses(doc: dict) -> list[dict]:
-    responses = list(doc.get("components", {}).get("responses", {}).values())
-    for item in doc.get("paths", {}).values():
-        for method in HTTP_METHODS:
-            if method in item:
-                responses += [r for r in item[method].get("responses", {}).values() if "$ref" not in r]
-    return responses
+    return [*doc.get("components", {}).get("responses", {}).values(), *_inline(doc)]
 
 
 def _envelope_examples(doc: dict, response: dict) -> list[dict]:
@@ -147,7 +142,7 @@ def render_catalogue(doc: dict) -> None:
         raise BuildError(f"the error catalogue's tag '{source['tag']}' is not in the spec's tags")
     errors_tag["description"] = errors_tag.get("description", "").rstrip() + "\n\n"
     errors_tag["description"] += "\n".join(lines) + "\n"
-    for response in [*doc.get("components", {}).get("responses", {}).values(), *_inline(doc)]:
+    for response in _responses(doc):
         types = sorted({v["error"]["type"] for v in _envelope_examples(doc, response)})
         if types:
             links = ", ".join(f"[`{t}`](#{error_anchor(t)})" for t in types)
