@@ -184,9 +184,7 @@ class DocsMiddleware:
         bundle = Path(bundle_path).resolve()
         # Read once at start: the pages show the spec this process serves.
         self.spec = _load_spec(bundle)
-        self.translated = {
-            lang: path.read_bytes() for lang, path in translations(bundle).items()
-        }
+        self.translated = {lang: path.read_bytes() for lang, path in translations(bundle).items()}
         modules = Path(node_modules) if node_modules else find_node_modules(bundle.parent)
         self.swagger_dir = modules / SWAGGER_UI_PACKAGE if modules else None
         wanted = [(SWAGGER_UI_PACKAGE, f) for f in _SWAGGER_UI_FILES] + [(REDOC_PACKAGE, REDOC_JS)]
@@ -478,7 +476,8 @@ _REDOC_PAGE = """<!DOCTYPE html>
   <link rel="icon" href="data:,">
   <style>
     body { margin: 0; padding: 0; }
-    #language-switch { position: fixed; top: 8px; right: 16px; z-index: 100; font: 14px/1.6 sans-serif;
+    #language-switch { position: fixed; top: 8px; right: 16px; z-index: 100;
+      font: 14px/1.6 sans-serif;
       background: #fff; border: 1px solid #ddd; border-radius: 4px; padding: 2px 10px; }
   </style>
 </head>
@@ -506,7 +505,8 @@ _STATIC_PAGE = """<!DOCTYPE html>
   <link rel="icon" href="data:,">
   <style>
     body { margin: 0; padding: 0; }
-    #language-switch { position: fixed; top: 8px; right: 16px; z-index: 100; font: 14px/1.6 sans-serif;
+    #language-switch { position: fixed; top: 8px; right: 16px; z-index: 100;
+      font: 14px/1.6 sans-serif;
       background: #fff; border: 1px solid #ddd; border-radius: 4px; padding: 2px 10px; }
   </style>
 </head>
