@@ -222,16 +222,20 @@ class DocsMiddleware:
         for name in _SWAGGER_UI_FILES:
             routes[f"{b}/ui/{name}"] = self._swagger_asset(name)
         for lang in self.translated:
-            routes[f"{b}/docs/{lang}"] = lambda lang=lang: RedirectResponse(  # type: ignore[misc]
-                f"{b}/docs/{lang}/", status_code=308
-            )
-            routes[f"{b}/docs/{lang}/"] = lambda lang=lang: self._redoc_page(lang)
-            routes[f"{b}/docs/{lang}/index.html"] = lambda lang=lang: self._redoc_page(lang)
-            routes[f"{b}/docs/{lang}/openapi.json"] = lambda lang=lang: Response(
-                self.translated[lang], media_type="application/json"
-            )
-            routes[f"{b}/docs/{lang}/redoc.standalone.js"] = self._redoc_js
+            routes.update(self._language_routes(lang))
         return routes
+
+    def _language_routes(self, lang: str) -> dict[str, Handler]:
+        docs = f"{self.base}/docs/{lang}"
+        return {
+            docs: lambda: RedirectResponse(f"{docs}/", status_code=308),
+            f"{docs}/": lambda: self._redoc_page(lang),
+            f"{docs}/index.html": lambda: self._redoc_page(lang),
+            f"{docs}/openapi.json": lambda: Response(
+                self.translated[lang], media_type="application/json"
+            ),
+            f"{docs}/redoc.standalone.js": self._redoc_js,
+        }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         handler = None
