@@ -46,7 +46,9 @@ def test_every_guide_block_runs_and_gets_the_documented_status(tmp_path: Path) -
     with servers.demo_server(tmp_path) as (url, server_env):
         env = snippets.environment(tmp_path, server_env)
         # The partner's workspace exists; the guide starts at its admin creating a key.
-        created = snippets.run_shell(f"{shlex.quote(servers.threada())} admin tenants create acme", env)
+        created = snippets.run_shell(
+            f"{shlex.quote(servers.threada())} admin tenants create acme", env
+        )
         assert created.returncode == 0, created.explain()
         state = tmp_path / "state.sh"
         state.write_text("")
@@ -59,7 +61,9 @@ def test_every_guide_block_runs_and_gets_the_documented_status(tmp_path: Path) -
             code = snippets.substitute(block["code"], replacements)
             if block["lang"] == "python":
                 code = f"python3 - <<'__PYTHON__'\n{code}\n__PYTHON__\n"
-            script = f"source {shlex.quote(str(state))}\n{code}\nexport -p > {shlex.quote(str(state))}\n"
+            script = (
+                f"source {shlex.quote(str(state))}\n{code}\nexport -p > {shlex.quote(str(state))}\n"
+            )
             run = snippets.run_shell(script, env)
             run.code = block["code"]
             check_expectation(block, run)
