@@ -68,16 +68,17 @@ def test_a_changed_english_text_makes_its_translation_stale_and_the_check_fail(
 
 
 def test_a_new_english_text_is_reported_missing(raw_bundle: Path, tmp_path: Path) -> None:
+    import yaml
+
+    raw = yaml.safe_load(raw_bundle.read_text(encoding="utf-8"))
+    raw["paths"]["/tickets/{ticket_id}"]["get"]["x-new"] = {"description": "Not prose"}
+    raw["components"]["schemas"]["TicketId"]["title"] = "A brand new title"
     changed = tmp_path / "raw.yaml"
-    text = raw_bundle.read_text(encoding="utf-8")
-    changed.write_text(
-        text.replace(
-            "  summary: List tickets\n", "  summary: List tickets\n  x-new: 1\n", 1
-        ).replace("operationId: getTicket\n", "operationId: getTicket\n      title: New text\n", 1)
-    )
+    changed.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False))
     result = status_cli(changed)
     assert result.returncode == 1
-    assert "MISSING  $.paths.*[?(@.operationId == 'getTicket')] title: New text" in result.stdout
+    assert "MISSING  $.components.schemas.TicketId title: A brand new title" in result.stdout
+    assert "getTicket')]['x-new'] description" in result.stdout
 
 
 def test_an_orphaned_translation_is_reported_and_its_target_fails_the_build() -> None:
