@@ -11,7 +11,7 @@ type by its name, everything else by its component name and path inside it.
 One overlay action translates one text:
 
     - target: "$.paths.*[?(@.operationId == 'listTickets')]"
-      x-en-sha: 3f1c2a9b0d4e        # sha256 of the English text it translates, 12 hex
+      x-en-sha: "3f1c2a9b0d4e"      # sha256 of the English text it translates, 12 hex
       update: {summary: टिकटों की सूची}
 
 `status()` compares the overlay with the English source document and reports
