@@ -128,16 +128,38 @@ def texts(doc: dict) -> list[Text]:
         found.append(
             Text(f"$['x-tagGroups'][?(@.name == {_quote(group['name'])})]", "name", group["name"])
         )
-    for path, item in doc.get("paths", {}).items():
-        for key, value in item.items():
-            if key == "parameters":
-                _walk(value, f"$.paths{_seg(path)}.parameters", "parameters", found)
-            elif isinstance(value, dict) and "operationId" in value:
-                target = f"$.paths.*[?(@.operationId == {_quote(value['operationId'])})]"
-                _walk(value, target, "", found)
+    for section in ("paths", "webhooks"):
+        for path, item in doc.get(section, {}).items():
+            for key, value in item.items():
+                if isinstance(value, dict) and "operationId" in value:
+                    target = f"$.{section}.*[?(@.operationId == {_quote(value['operationId'])})]"
+                    _walk(value, target, "", found)
+                elif key in ("summary", "description") and isinstance(value, str):
+                    found.append(Text(f"$.{section}{_seg(path)}", key, value))
+                else:
+                    _walk(value, f"$.{section}{_seg(path)}{_seg(key)}", key, found)
     for kind, members in doc.get("components", {}).items():
         for name, member in members.items():
             _walk(member, f"$.components{_seg(kind)}{_seg(name)}", "", found)
+    # Anything else at the top level (a new section, an extension): walked generically,
+    # so a new text is reported missing rather than left in English silently.
+    handled = {
+        "openapi",
+        "info",
+        "tags",
+        "x-tagGroups",
+        "paths",
+        "webhooks",
+        "components",
+        "servers",
+        "security",
+        "jsonSchemaDialect",
+        "x-threada-guide",
+        "x-threada-errors",
+    }
+    for key, value in doc.items():
+        if key not in handled:
+            _walk(value, "$" + _seg(key), key, found)
     guide = doc.get("x-threada-guide")
     if guide:
         found.append(Text("$['x-threada-guide']", "title", guide["title"]))
