@@ -113,38 +113,55 @@ def _bare_app():
     return app, None
 
 
-def _real_app(tmp: Path):
-    """The real server on a throw-away SQLite database, and a key with every scope."""
+def _real_app(tmp: Path, port: int):
+    """The real server on a throw-away SQLite database, and a key with every scope.
+
+    The tenant's actions go to the demo receiver (`threada.demo`) on the same server,
+    over loopback, so try-it-out can run an action as a partner would.
+    """
     from threada.app import create_app
+    from threada.demo import PREFIX, receiver
     from threada.domain import auth
+    from threada.outbound import OutboundPolicy
 
     app = create_app(
         {
             "database_url": f"sqlite:///{tmp / 'docs.sqlite3'}",
             "var_dir": tmp,
             "secret_key": "docs-tests-secret",
+            "outbound_policy": OutboundPolicy.from_env({"THREADA_ACTIONS_ALLOW": "127.0.0.1"}),
         }
     )
     db = app.threada_services.db
     tenant = auth.create_tenant(db, name="Docs test tenant")
+    auth.set_actions_base_url(
+        db, tenant=tenant["tenant_id"], base_url=f"http://127.0.0.1:{port}{PREFIX}"
+    )
     _, secret = auth.create_key(
         db, tenant=tenant["tenant_id"], name="docs-tests", scopes=list(auth.SCOPES)
     )
-    return app, secret
+
+    async def with_receiver(scope, receive, send):
+        if scope["type"] == "http" and scope["path"].startswith(PREFIX + "/"):
+            await receiver(scope, receive, send)
+        else:
+            await app(scope, receive, send)
+
+    return with_receiver, secret
 
 
 @pytest.fixture(scope="session")
 def docs_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocsServer]:
     import uvicorn
 
+    sock = _free_socket()
+    port = sock.getsockname()[1]
     # Only a missing module means "no server yet": a broken one must fail the tests.
     if importlib.util.find_spec("threada.app") is None:
         app, key, real = *_bare_app(), False
     else:
-        app, key, real = *_real_app(tmp_path_factory.mktemp("docs-server")), True
+        app, key, real = *_real_app(tmp_path_factory.mktemp("docs-server"), port), True
 
-    sock = _free_socket()
-    port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

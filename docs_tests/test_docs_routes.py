@@ -127,3 +127,24 @@ def test_a_spec_with_only_a_yaml_file_is_served_in_both_forms(tmp_path: Path) ->
     assert asyncio.run(fetch("/openapi.yaml")).content == spec.read_bytes()
     as_json = json.loads(asyncio.run(fetch("/openapi.json")).content)
     assert as_json == yaml.safe_load(spec.read_text())
+
+
+def test_the_hindi_reference_is_served_beside_the_english_one_with_a_switch(
+    docs_server: DocsServer,
+) -> None:
+    page = get(docs_server, "/docs/hi/")
+    assert page.status_code == 200
+    assert '<html lang="hi">' in page.text
+    assert '<a href="../" hreflang="en" lang="en">English</a>' in page.text
+    assert not REMOTE_ASSET.search(page.text)
+    english = get(docs_server, "/docs/")
+    assert '<html lang="en">' in english.text
+    assert '<a href="hi/" hreflang="hi" lang="hi">हिन्दी</a>' in english.text
+    spec = get(docs_server, "/docs/hi/openapi.json")
+    assert spec.status_code == 200
+    assert spec.content == BUNDLE_JSON.with_name("openapi.hi.json").read_bytes()
+    assert get(docs_server, "/docs/hi/redoc.standalone.js").status_code == 200
+    redirect = get(docs_server, "/docs/hi")
+    assert redirect.status_code == 308
+    assert redirect.headers["location"] == BASE_PATH + "/docs/hi/"
+    assert get(docs_server, "/docs/xx/").status_code == 404

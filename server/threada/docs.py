@@ -4,13 +4,18 @@ Served under the API's base path, GET/HEAD, no API key:
 
     /openapi.json   the committed bundle `openapi/dist/openapi.json`, byte for byte
     /openapi.yaml   the committed bundle `openapi/dist/openapi.yaml`, byte for byte
-    /ui/            Swagger UI 5: try-it-out, "Authorize" takes the X-Api-Key
+    /ui/            Swagger UI 5: try-it-out, "Authorize" takes the X-Api-Key once for all
+                    operations (kept across reloads), each POST gets a fresh
+                    Idempotency-Key unless one is typed in, deep links work
     /docs/          Redoc: the reference to read (`/docs` and `/redoc` redirect here)
+    /docs/<lang>/   the same in another language, from `openapi/dist/openapi.<lang>.json`
+                    (`make bundle` builds it from a translation overlay), e.g. /docs/hi/;
+                    its spec at /docs/<lang>/openapi.json. Every page links to the others.
 
-`make docs` (`python -m threada.docs`) writes `openapi/dist/index.html`: the
-same Redoc page with Redoc and the spec inlined, to open from disk or host
-anywhere. It is generated, not committed (a 1.3 MB copy of the bundle would
-need its own freshness check).
+`make docs` (`python -m threada.docs`) writes `openapi/dist/index.html` (and
+`index.<lang>.html` per translation): the same Redoc pages with Redoc and the
+spec inlined, to open from disk or host anywhere. They are generated, not
+committed (a 1.3 MB copy of the bundle would need its own freshness check).
 
 Assets come from the project's pinned npm packages (`swagger-ui-dist`,
 `redoc`) in `node_modules/`, which `make run` and `make test` install first:
@@ -118,6 +123,31 @@ class _Spec:
     title: str
 
 
+# Language code -> its name in that language, for the language switch.
+LANGUAGE_NAMES = {"en": "English", "hi": "हिन्दी"}
+
+
+def translations(bundle_path: Path) -> dict[str, Path]:
+    """The translated bundles beside the English one: language code -> `openapi.<lang>.json`."""
+    found = {}
+    for path in sorted(bundle_path.parent.glob(bundle_path.stem + ".*.json")):
+        language = path.name[len(bundle_path.stem) + 1 : -len(".json")]
+        if language.isalpha() and len(language) <= 3:
+            found[language] = path
+    return found
+
+
+def _switch(current: str, languages: list[str], href: Callable[[str], str]) -> str:
+    """The language switch: a link to each other language, named in that language."""
+    links = [
+        f'<a href="{href(lang)}" hreflang="{lang}" lang="{lang}">'
+        f"{html.escape(LANGUAGE_NAMES.get(lang, lang))}</a>"
+        for lang in ["en", *languages]
+        if lang != current
+    ]
+    return '<nav id="language-switch" aria-label="Language">' + " · ".join(links) + "</nav>"
+
+
 def _load_spec(bundle_path: Path) -> _Spec:
     """Both serializations of the bundle; a missing sibling (a test's own spec) is derived."""
     json_path, yaml_path = bundle_path.with_suffix(".json"), bundle_path.with_suffix(".yaml")
@@ -154,6 +184,7 @@ class DocsMiddleware:
         bundle = Path(bundle_path).resolve()
         # Read once at start: the pages show the spec this process serves.
         self.spec = _load_spec(bundle)
+        self.translated = {lang: path.read_bytes() for lang, path in translations(bundle).items()}
         modules = Path(node_modules) if node_modules else find_node_modules(bundle.parent)
         self.swagger_dir = modules / SWAGGER_UI_PACKAGE if modules else None
         wanted = [(SWAGGER_UI_PACKAGE, f) for f in _SWAGGER_UI_FILES] + [(REDOC_PACKAGE, REDOC_JS)]
@@ -190,7 +221,21 @@ class DocsMiddleware:
         }
         for name in _SWAGGER_UI_FILES:
             routes[f"{b}/ui/{name}"] = self._swagger_asset(name)
+        for lang in self.translated:
+            routes.update(self._language_routes(lang))
         return routes
+
+    def _language_routes(self, lang: str) -> dict[str, Handler]:
+        docs = f"{self.base}/docs/{lang}"
+        return {
+            docs: lambda: RedirectResponse(f"{docs}/", status_code=308),
+            f"{docs}/": lambda: self._redoc_page(lang),
+            f"{docs}/index.html": lambda: self._redoc_page(lang),
+            f"{docs}/openapi.json": lambda: Response(
+                self.translated[lang], media_type="application/json"
+            ),
+            f"{docs}/redoc.standalone.js": self._redoc_js,
+        }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         handler = None
@@ -237,10 +282,25 @@ class DocsMiddleware:
             return self._unavailable()
         return _html(_SWAGGER_UI_PAGE.replace("{{title}}", html.escape(self.spec.title)))
 
-    def _redoc_page(self) -> Response:
+    def _redoc_page(self, lang: str = "en") -> Response:
         if self.missing:
             return self._unavailable()
-        page = _REDOC_PAGE.replace("{{title}}", html.escape(self.spec.title))
+        title = self.spec.title
+        if lang != "en":
+            title = json.loads(self.translated[lang]).get("info", {}).get("title") or title
+
+        def href(to: str) -> str:  # relative: /docs/ and /docs/<lang>/
+            if lang == "en":
+                return f"{to}/"
+            return "../" if to == "en" else f"../{to}/"
+
+        switch = _switch(lang, list(self.translated), href)
+        page = (
+            _REDOC_PAGE.replace("{{title}}", html.escape(title))
+            .replace("{{lang}}", lang)
+            .replace("{{switch}}", switch)
+            .replace("{{spec_url}}", "openapi.json" if lang != "en" else "../openapi.json")
+        )
         return _html(page.replace("{{options}}", json.dumps(_REDOC_OPTIONS)))
 
 
@@ -251,8 +311,12 @@ def _html(body: str) -> Response:
 
 def build_static_reference(
     bundle_path: str | Path, output: str | Path, *, node_modules: str | Path | None = None
-) -> Path:
-    """Write one self-contained HTML file: Redoc and the spec inlined, nothing fetched."""
+) -> list[Path]:
+    """Write self-contained HTML files: Redoc and the spec inlined, nothing fetched.
+
+    `output` gets the English reference; each translated bundle beside the English one
+    (`openapi.<lang>.json`) gets `<output stem>.<lang>.html` beside it. Returns the files.
+    """
     bundle = Path(bundle_path).resolve()
     spec = _load_spec(bundle)
     modules = Path(node_modules) if node_modules else find_node_modules(bundle.parent)
@@ -263,33 +327,43 @@ def build_static_reference(
     # A data: URL carries the script whatever text it contains (no `</script>` hazards);
     # in the JSON, `<` only occurs inside strings, where \\u003c is the same character.
     script = base64.b64encode(redoc_js(modules)).decode("ascii")
-    spec_json = json.dumps(json.loads(spec.json_bytes), ensure_ascii=False).replace("<", "\\u003c")
-    page = (
-        _STATIC_PAGE.replace("{{title}}", html.escape(spec.title))
-        .replace("{{options}}", json.dumps(_REDOC_OPTIONS))
-        .replace("{{redoc}}", script)
-        .replace("{{spec}}", spec_json)
-    )
     out = Path(output)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(page, encoding="utf-8")
-    return out
+    languages = translations(bundle)
+    files = {"en": (out, spec.json_bytes)}
+    for lang, path in languages.items():
+        files[lang] = (out.with_name(f"{out.stem}.{lang}{out.suffix}"), path.read_bytes())
+    for lang, (target, raw) in files.items():
+        document = json.loads(raw)
+        spec_json = json.dumps(document, ensure_ascii=False).replace("<", "\\u003c")
+        switch = _switch(lang, list(languages), lambda to: files[to][0].name)
+        page = (
+            _STATIC_PAGE.replace("{{title}}", html.escape(document["info"].get("title", "API")))
+            .replace("{{lang}}", lang)
+            .replace("{{switch}}", switch)
+            .replace("{{options}}", json.dumps(_REDOC_OPTIONS))
+            .replace("{{redoc}}", script)
+            .replace("{{spec}}", spec_json)
+        )
+        target.write_text(page, encoding="utf-8")
+    return [target for target, _ in files.values()]
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m threada.docs",
-        description="Write the self-contained static API reference (Redoc, spec inlined).",
+        description="Write the self-contained static API references (Redoc, spec inlined).",
     )
     parser.add_argument("--bundle", default="openapi/dist/openapi.yaml")
     parser.add_argument("--output", default="openapi/dist/index.html")
     parser.add_argument("--node-modules", default=None)
     args = parser.parse_args(argv)
     try:
-        out = build_static_reference(args.bundle, args.output, node_modules=args.node_modules)
+        written = build_static_reference(args.bundle, args.output, node_modules=args.node_modules)
     except FileNotFoundError as exc:
         raise SystemExit(f"make docs: {exc}") from None
-    print(f"wrote {out} ({out.stat().st_size // 1024} KiB): open it in a browser, no server needed")
+    for out in written:
+        print(f"wrote {out} ({out.stat().st_size // 1024} KiB): open it in a browser, no server")
 
 
 # Relative URLs only, so the pages work under any prefix a proxy adds.
@@ -309,6 +383,62 @@ _SWAGGER_UI_PAGE = """<!DOCTYPE html>
   <div id="swagger-ui"></div>
   <script src="swagger-ui-bundle.js"></script>
   <script>
+    // Two try-it-out traps, fixed on this page's copy of the spec (the served spec is unchanged):
+    //
+    // 1. Deep links (#/Tag/operationId) left `{ticket_id}` unfilled: Swagger UI expands a
+    //    deep-linked operation at load and resolves only that operation's subtree, so a
+    //    path-level `parameters: [{$ref}]` stays an unresolved reference (shown as an
+    //    unnamed "any" field) and the request goes out with a literal `{ticket_id}`.
+    //    Clicking the operation instead resolved it. So every parameter is resolved here
+    //    and path-level parameters are copied into each operation (an operation's own
+    //    parameter of the same name and location wins, as OpenAPI says).
+    // 2. The spec's example Idempotency-Key was pre-filled in every POST, so a second try
+    //    replayed the first answer (or got 409). Its example is dropped here, and each
+    //    request without a key typed in gets a fresh one (addIdempotencyKey).
+    function prepareForTryItOut(spec) {
+      const deref = (node) => {
+        for (let hops = 0; node && node.$ref && hops < 10; hops++) {
+          node = node.$ref.slice(2).split("/")
+            .map((part) => part.replace(/~1/g, "/").replace(/~0/g, "~"))
+            .reduce((at, part) => (at || {})[part], spec);
+        }
+        return node;
+      };
+      const methods = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+      for (const item of Object.values(spec.paths || {})) {
+        const shared = (item.parameters || []).map(deref);
+        for (const method of methods) {
+          const op = item[method];
+          if (!op) continue;
+          const own = (op.parameters || []).map(deref);
+          const key = (p) => `${p.in}:${p.name}`;
+          const ownKeys = new Set(own.map(key));
+          op.parameters = [...shared.filter((p) => !ownKeys.has(key(p))), ...own].map((p) => {
+            if (p.in !== "header" || p.name.toLowerCase() !== "idempotency-key") return p;
+            const { example, examples, ...rest } = p;
+            return { ...rest, description: `${rest.description || ""}\n\n` +
+              "Left empty, this page sends a new random key with each request." };
+          });
+        }
+        delete item.parameters;
+      }
+    }
+
+    function newKey() {
+      if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+      const bytes = crypto.getRandomValues(new Uint8Array(16));
+      return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+    }
+
+    function addIdempotencyKey(request) {
+      const has = Object.keys(request.headers || {})
+        .some((name) => name.toLowerCase() === "idempotency-key");
+      if (request.method === "POST" && !has) {
+        request.headers["Idempotency-Key"] = newKey();
+      }
+      return request;
+    }
+
     (async () => {
       const specUrl = new URL("../openapi.json", window.location.href);
       const thisServer = new URL("..", window.location.href).href.replace(/\\/$/, "");
@@ -319,8 +449,10 @@ _SWAGGER_UI_PAGE = """<!DOCTYPE html>
       const spec = await response.json();
       const others = (spec.servers || []).filter((server) => server.url !== thisServer);
       spec.servers = [{ url: thisServer, description: "This server" }, ...others];
+      prepareForTryItOut(spec);
       window.ui = SwaggerUIBundle({
         spec,
+        requestInterceptor: addIdempotencyKey,
         dom_id: "#swagger-ui",
         presets: [SwaggerUIBundle.presets.apis],
         layout: "BaseLayout",
@@ -340,20 +472,26 @@ _SWAGGER_UI_PAGE = """<!DOCTYPE html>
 """
 
 _REDOC_PAGE = """<!DOCTYPE html>
-<html lang="en">
+<html lang="{{lang}}">
 <head>
   <meta charset="utf-8">
   <title>{{title}}: API reference</title>
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <link rel="icon" href="data:,">
-  <style>body { margin: 0; padding: 0; }</style>
+  <style>
+    body { margin: 0; padding: 0; }
+    #language-switch { position: fixed; top: 8px; right: 16px; z-index: 100;
+      font: 14px/1.6 sans-serif;
+      background: #fff; border: 1px solid #ddd; border-radius: 4px; padding: 2px 10px; }
+  </style>
 </head>
 <body>
+  {{switch}}
   <div id="redoc"></div>
   <script src="redoc.standalone.js"></script>
   <script>
     Redoc.init(
-      new URL("../openapi.json", window.location.href).href,
+      new URL("{{spec_url}}", window.location.href).href,
       {{options}},
       document.getElementById("redoc"),
     );
@@ -363,15 +501,21 @@ _REDOC_PAGE = """<!DOCTYPE html>
 """
 
 _STATIC_PAGE = """<!DOCTYPE html>
-<html lang="en">
+<html lang="{{lang}}">
 <head>
   <meta charset="utf-8">
   <title>{{title}}: API reference</title>
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <link rel="icon" href="data:,">
-  <style>body { margin: 0; padding: 0; }</style>
+  <style>
+    body { margin: 0; padding: 0; }
+    #language-switch { position: fixed; top: 8px; right: 16px; z-index: 100;
+      font: 14px/1.6 sans-serif;
+      background: #fff; border: 1px solid #ddd; border-radius: 4px; padding: 2px 10px; }
+  </style>
 </head>
 <body>
+  {{switch}}
   <noscript>This reference needs JavaScript. The spec is in openapi/dist/openapi.yaml.</noscript>
   <div id="redoc"></div>
   <script id="openapi-spec" type="application/json">{{spec}}</script>
