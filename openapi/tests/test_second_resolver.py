@@ -8,6 +8,15 @@ target and drops them. So before resolving, both sides get the same rewrite: a
 mapping `{$ref: X, ...siblings}` becomes `{"x-ref-target": {$ref: X}, ...siblings}`;
 prance (and the bundle's dereferencer) then replace only the inner `{$ref: X}`, and
 the siblings are compared like every other key.
+
+The docs step: `make bundle` runs Redocly, then `threada.docsbuild`, which adds the
+getting-started guide, the error catalogue (in the Errors tag and each error
+response's description) and x-codeSamples. Prance's result goes through that same
+step before the comparison, so the docs additions are compared too (they are built
+from the examples, in document order: the copies keep the files' key order, and the
+components take the bundle's order of names, Redocly's order of first reference, since
+the catalogue shows the first example of each error type; names and contents are still
+compared on their own).
 """
 
 from __future__ import annotations
@@ -21,10 +30,12 @@ import pytest
 import yaml
 from prance.util.resolver import RESOLVE_FILES, RESOLVE_HTTP, RESOLVE_INTERNAL, RefResolver
 from prance.util.url import absurl
+from threada.docsbuild.render import load_yaml, render, with_sources
 
 OPENAPI_DIR = Path(__file__).resolve().parents[1]
 SPEC = OPENAPI_DIR / "openapi.yaml"
 BUNDLE_JSON = OPENAPI_DIR / "dist" / "openapi.json"
+DOCS_DIR = OPENAPI_DIR / "docs"
 WRAP = "x-ref-target"
 
 
@@ -63,7 +74,8 @@ def resolve_split_spec(tmp: Path, root: Path = SPEC) -> dict:
             continue
         target = tmp / relative
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(yaml.safe_dump(keep_siblings(yaml.safe_load(source.read_text()))))
+        rewritten = keep_siblings(yaml.safe_load(source.read_text()))
+        target.write_text(yaml.safe_dump(rewritten, sort_keys=False, allow_unicode=True))
     copy_root = tmp / root.relative_to(OPENAPI_DIR)
     document = _prance(yaml.safe_load(copy_root.read_text()), copy_root, files=True)
     # Redocly names each file it inlines under `components` (file name = component name):
@@ -78,13 +90,31 @@ def resolve_split_spec(tmp: Path, root: Path = SPEC) -> dict:
     return document
 
 
+def in_bundle_order(document: dict, bundle: dict) -> dict:
+    """The components of `document` in the bundle's order of names (unknown names last)."""
+    for section, named in document.get("components", {}).items():
+        order = list(bundle.get("components", {}).get(section, {}))
+        rank = {name: i for i, name in enumerate(order)}
+        document["components"][section] = dict(
+            sorted(named.items(), key=lambda item: rank.get(item[0], len(order)))
+        )
+    return document
+
+
+def with_docs(document: dict) -> dict:
+    """The docs step of `make bundle` (guide, error catalogue, code samples), as JSON."""
+    guide, errors = load_yaml(DOCS_DIR / "guide.yaml"), load_yaml(DOCS_DIR / "errors.yaml")
+    return json.loads(json.dumps(render(with_sources(document, guide, errors))))
+
+
 def dereference_bundle(bundle: dict, where: Path = BUNDLE_JSON) -> dict:
     return _prance(keep_siblings(bundle), where, files=False)
 
 
 @pytest.fixture(scope="module")
 def from_split(tmp_path_factory) -> dict:
-    return resolve_split_spec(tmp_path_factory.mktemp("split-spec"))
+    document = resolve_split_spec(tmp_path_factory.mktemp("split-spec"))
+    return with_docs(in_bundle_order(document, json.loads(BUNDLE_JSON.read_text())))
 
 
 def _differences(a: Any, b: Any, path: str = "#") -> list[str]:
