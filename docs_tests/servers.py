@@ -16,6 +16,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE_PATH = "/api/v1/public"
+DEMO_TENANT = "demo"  # the tenant `threada serve --init-demo` creates
 
 
 def free_port() -> int:
@@ -72,7 +73,9 @@ def demo_server(tmp: Path) -> Iterator[tuple[str, dict[str, str]]]:
     port = free_port()
     url = f"http://127.0.0.1:{port}{BASE_PATH}"
     env = dict(os.environ)
-    env.pop("THREADA_ACTIONS_ALLOW", None)  # demo mode sets its own, for loopback only
+    # Demo mode lets its tenant alone reach its built-in receiver, and only without an
+    # operator's allow-list.
+    env.pop("THREADA_ACTIONS_ALLOW", None)
     env.update(
         {
             "THREADA_VAR_DIR": str(tmp / "var"),

@@ -254,3 +254,29 @@ def test_admin_refuses_base_urls_every_call_would_refuse(url, tmp_path, monkeypa
     assert "Traceback" not in r.output
     listed = runner.invoke(main, ["admin", "tenants", "list", "--json"]).output
     assert json.loads(listed)[0]["actions_base_url"] is None
+
+
+def test_admin_judges_a_base_url_with_the_tenants_own_exact_targets(tmp_path, monkeypatch):
+    """THREADA_ACTIONS_TENANT_TARGETS grants one tenant one exact address and port (demo
+    mode's receiver): the admin check lets that tenant have it, as its calls would, and
+    still refuses it to every other tenant."""
+    from click.testing import CliRunner
+    from threada.cli import main
+
+    monkeypatch.setenv("THREADA_DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
+    monkeypatch.setenv("THREADA_VAR_DIR", str(tmp_path))
+    monkeypatch.delenv("THREADA_ACTIONS_ALLOW", raising=False)
+    runner = CliRunner()
+    for name in ("demo", "acme"):
+        assert runner.invoke(main, ["admin", "tenants", "create", name]).exit_code == 0
+    tenants = json.loads(runner.invoke(main, ["admin", "tenants", "list", "--json"]).output)
+    demo_id = next(t["tenant_id"] for t in tenants if t["name"] == "demo")
+    monkeypatch.setenv("THREADA_ACTIONS_TENANT_TARGETS", f"{demo_id} 127.0.0.1:8765")
+    url = "http://127.0.0.1:8765/_demo"
+    r = runner.invoke(main, ["admin", "tenants", "set", "demo", "--actions-base-url", url])
+    assert r.exit_code == 0 and f"actions_base_url={url}" in r.output, r.output
+    r = runner.invoke(main, ["admin", "tenants", "set", "acme", "--actions-base-url", url])
+    assert r.exit_code != 0 and "loopback" in r.output, r.output
+    other_port = "http://127.0.0.1:8766/_demo"
+    r = runner.invoke(main, ["admin", "tenants", "set", "demo", "--actions-base-url", other_port])
+    assert r.exit_code != 0 and "loopback" in r.output, r.output

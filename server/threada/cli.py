@@ -307,7 +307,7 @@ def tenants_set(
     if testing is not None:
         row = auth.set_testing(db, tenant=tenant, testing=testing)
     if actions_base_url is not None and not clear_actions_base_url:
-        _refuse_unreachable(actions_base_url)
+        _refuse_unreachable(actions_base_url, tenant_id=row["tenant_id"])
     if actions_base_url is not None or clear_actions_base_url:
         row = auth.set_actions_base_url(
             db, tenant=tenant, base_url=None if clear_actions_base_url else actions_base_url
@@ -323,15 +323,16 @@ def tenants_set(
     click.echo(_tenant_line(row))
 
 
-def _refuse_unreachable(url: str) -> None:
+def _refuse_unreachable(url: str, *, tenant_id: str) -> None:
     """Refuse a base URL every action would fail on: the call's own checks (the URL rules,
-    then resolving and vetting the addresses against THREADA_ACTIONS_* policy)."""
+    then resolving and vetting the addresses against THREADA_ACTIONS_* policy, with the
+    exact targets THREADA_ACTIONS_TENANT_TARGETS grants this tenant, as its calls get)."""
     from threada.outbound import OutboundPolicy, validate_base_url
     from threada.outbound.transport import reachability_problem
 
     try:
         base = validate_base_url(url)
-        policy = OutboundPolicy.from_env()
+        policy = OutboundPolicy.from_env().for_tenant(tenant_id)
     except (DomainError, ValueError) as exc:
         raise click.ClickException(getattr(exc, "message", str(exc))) from None
     problem = reachability_problem(base, policy)
