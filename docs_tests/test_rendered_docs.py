@@ -315,6 +315,15 @@ def test_swagger_ui_deep_links_run_each_post_twice_with_the_key_entered_once(
 
     key = docs_server.api_key
     assert key
+    # A webhook endpoint first, so the ticket below queues a delivery to it: the webhook
+    # operations' path parameters then name things that exist.
+    endpoint = httpx.post(
+        f"{docs_server.url}/webhook_endpoints",
+        headers={"X-Api-Key": key},
+        json={"url": "https://hooks.example.com/threada/try-it-out"},
+    )
+    assert endpoint.status_code == 201, endpoint.text
+    endpoint_id = endpoint.json()["webhook_endpoint"]["endpoint_id"]
     created = httpx.post(
         f"{docs_server.url}/tickets",
         headers={"X-Api-Key": key},
@@ -327,6 +336,16 @@ def test_swagger_ui_deep_links_run_each_post_twice_with_the_key_entered_once(
     )
     assert created.status_code == 201, created.text
     ticket_id = created.json()["ticket"]["summary"]["ticket_id"]
+    deliveries = httpx.get(
+        f"{docs_server.url}/webhook_endpoints/{endpoint_id}/deliveries",
+        headers={"X-Api-Key": key},
+    )
+    assert deliveries.status_code == 200 and deliveries.json()["items"], deliveries.text
+    path_values = {
+        "ticket_id": ticket_id,
+        "endpoint_id": endpoint_id,
+        "delivery_id": deliveries.json()["items"][0]["delivery_id"],
+    }
     posts = [op for op in operations if op.method == "post"]
     assert posts
     spec_tags = {
@@ -358,8 +377,8 @@ def test_swagger_ui_deep_links_run_each_post_twice_with_the_key_entered_once(
                 ), "the key entered on the first page is not kept"
             page.click(f"{block} .try-out__btn")
             page.wait_for(f"!!document.querySelector('{block} .execute')", what="Execute")
-            if "{ticket_id}" in op.path:
-                page.set_value(f"{block} tr[data-param-name=ticket_id] input", ticket_id)
+            for name in re.findall(r"{(\w+)}", op.path):
+                page.set_value(f"{block} tr[data-param-name={name}] input", path_values[name])
                 page.browser.pump(0.6)  # Swagger UI debounces its inputs
             for attempt in (1, 2):
                 page.click(f"{block} .execute")
