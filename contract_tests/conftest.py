@@ -134,6 +134,7 @@ def load_schema(target: Target) -> schemathesis.BaseSchema:
     schema.hooks.register_hook_with_name(body_json_that_parses, "map_case")
     schema.hooks.register_hook_with_name(real_ids_in_half_the_positive_cases, "map_case")
     schema.hooks.register_hook_with_name(idempotency_keys_per_request, "map_case")
+    schema.hooks.register_hook_with_name(webhook_urls_that_lead_nowhere, "map_case")
     schema.hooks.register_hook_with_name(count_case, "after_call")
     schema.hooks.register_hook_with_name(record_checks, "after_validate")
     if OPTIONS.read_only:
@@ -230,6 +231,27 @@ def real_ids_in_half_the_positive_cases(
     if hashlib.sha256(seen.encode()).digest()[0] % 2 == 0:
         for name in case.path_parameters:
             case.path_parameters[name] = real[name]
+    return case
+
+
+# Where the suite's webhook endpoints point: a host under `.invalid` (RFC 6761), which
+# no resolver answers, so a live server's dispatcher never sends the tenant's events
+# anywhere (a generated URL could name any host on the internet).
+NOWHERE_URL = "https://receiver.threada-contract.invalid/webhooks"
+
+
+def webhook_urls_that_lead_nowhere(
+    context: schemathesis.HookContext, case: schemathesis.Case
+) -> schemathesis.Case:
+    """In positive cases, a webhook endpoint's `url` is NOWHERE_URL (see above).
+
+    Negative cases keep their generated `url`: the server must refuse them, and
+    nothing is created."""
+    meta = case.meta
+    if meta is None or meta.generation.mode.name.lower() != "positive":
+        return case
+    if isinstance(case.body, dict) and "url" in case.body and "webhook" in case.operation.path:
+        case.body = {**case.body, "url": NOWHERE_URL}
     return case
 
 

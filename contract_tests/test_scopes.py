@@ -75,6 +75,10 @@ def _new_endpoint(target: Target) -> str:
     endpoint = request_example(schema, _op("createWebhookEndpoint"))
     if target.receiver is not None:  # the in-process server: only its receiver, never out
         endpoint["url"] = target.receiver.url + "/webhooks"
+    else:  # a live deployment: a host no resolver answers (conftest.NOWHERE_URL)
+        from contract_tests.conftest import NOWHERE_URL
+
+        endpoint["url"] = NOWHERE_URL
     _, response = send(schema, "createWebhookEndpoint", target.key, body=endpoint)
     assert response.status_code == 201, response.text
     return response.json()["webhook_endpoint"]["endpoint_id"]
