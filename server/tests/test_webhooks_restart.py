@@ -114,10 +114,16 @@ def test_events_survive_a_kill_and_arrive_after_restart(backend, tmp_path_factor
         checker = EventChecker(spec.load_spec())
         got = [checker.check(r, secret)["id"] for r in receiver.accepted()]
         assert set(got) == expected
-        with db.read() as conn:
-            states = conn.execute(
-                sa.text("SELECT status, count(*) FROM webhook_deliveries GROUP BY status")
-            ).all()
+        # The dispatcher records a delivery after its answer arrived: wait for the last one.
+        settled = time.monotonic() + 10
+        while True:
+            with db.read() as conn:
+                states = conn.execute(
+                    sa.text("SELECT status, count(*) FROM webhook_deliveries GROUP BY status")
+                ).all()
+            if dict(states) == {"succeeded": 5} or time.monotonic() > settled:
+                break
+            time.sleep(0.1)
         assert dict(states) == {"succeeded": 5}
     finally:
         proc.kill()

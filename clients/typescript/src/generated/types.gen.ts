@@ -914,14 +914,20 @@ export type ListTicketsData = {
 export type ListTicketsErrors = {
     /**
      * The request is invalid: a parameter, the body or a page token. `details` names each field at fault. Nothing was changed.
+     *
+     * Error catalogue: [`invalid_request`](#error-invalid_request)
      */
     400: ApiError;
     /**
      * The API key is missing, unknown, revoked or expired.
+     *
+     * Error catalogue: [`authentication_failed`](#error-authentication_failed)
      */
     401: ApiError;
     /**
      * The API key is valid but lacks the scope this operation needs. The message names it.
+     *
+     * Error catalogue: [`permission_denied`](#error-permission_denied)
      */
     403: ApiError;
     /**
@@ -929,10 +935,13 @@ export type ListTicketsErrors = {
      * `401` answers to this client address in the current minute (then the `X-RateLimit-*`
      * headers describe that address's limit). Retry after `Retry-After` seconds.
      *
+     * Error catalogue: [`rate_limited`](#error-rate_limited)
      */
     429: ApiError;
     /**
      * A fault on our side. Nothing is leaked; quote `request_id` to support.
+     *
+     * Error catalogue: [`internal_error`](#error-internal_error)
      */
     500: ApiError;
     /**
@@ -941,6 +950,7 @@ export type ListTicketsErrors = {
      * idempotent retry; retry after `Retry-After` seconds (with the same
      * `Idempotency-Key` for a POST).
      *
+     * Error catalogue: [`service_unavailable`](#error-service_unavailable)
      */
     503: ApiError;
 };
@@ -976,26 +986,38 @@ export type CreateTicketData = {
 export type CreateTicketErrors = {
     /**
      * The request is invalid: a parameter, the body or a page token. `details` names each field at fault. Nothing was changed.
+     *
+     * Error catalogue: [`invalid_request`](#error-invalid_request)
      */
     400: ApiError;
     /**
      * The API key is missing, unknown, revoked or expired.
+     *
+     * Error catalogue: [`authentication_failed`](#error-authentication_failed)
      */
     401: ApiError;
     /**
      * The API key is valid but lacks the scope this operation needs. The message names it.
+     *
+     * Error catalogue: [`permission_denied`](#error-permission_denied)
      */
     403: ApiError;
     /**
      * The `Idempotency-Key` was already used with a different request (`idempotency_conflict`), or the change conflicts with the resource's state (`conflict`). Nothing was changed.
+     *
+     * Error catalogue: [`conflict`](#error-conflict), [`idempotency_conflict`](#error-idempotency_conflict)
      */
     409: ApiError;
     /**
      * The request body is over the size limit (256 KiB). Nothing was changed.
+     *
+     * Error catalogue: [`payload_too_large`](#error-payload_too_large)
      */
     413: ApiError;
     /**
      * The body's Content-Type is not one this operation accepts.
+     *
+     * Error catalogue: [`unsupported_media_type`](#error-unsupported_media_type)
      */
     415: ApiError;
     /**
@@ -1003,10 +1025,13 @@ export type CreateTicketErrors = {
      * `401` answers to this client address in the current minute (then the `X-RateLimit-*`
      * headers describe that address's limit). Retry after `Retry-After` seconds.
      *
+     * Error catalogue: [`rate_limited`](#error-rate_limited)
      */
     429: ApiError;
     /**
      * A fault on our side. Nothing is leaked; quote `request_id` to support.
+     *
+     * Error catalogue: [`internal_error`](#error-internal_error)
      */
     500: ApiError;
     /**
@@ -1015,6 +1040,7 @@ export type CreateTicketErrors = {
      * idempotent retry; retry after `Retry-After` seconds (with the same
      * `Idempotency-Key` for a POST).
      *
+     * Error catalogue: [`service_unavailable`](#error-service_unavailable)
      */
     503: ApiError;
 };
@@ -1045,18 +1071,26 @@ export type GetTicketData = {
 export type GetTicketErrors = {
     /**
      * The request is invalid: a parameter, the body or a page token. `details` names each field at fault. Nothing was changed.
+     *
+     * Error catalogue: [`invalid_request`](#error-invalid_request)
      */
     400: ApiError;
     /**
      * The API key is missing, unknown, revoked or expired.
+     *
+     * Error catalogue: [`authentication_failed`](#error-authentication_failed)
      */
     401: ApiError;
     /**
      * The API key is valid but lacks the scope this operation needs. The message names it.
+     *
+     * Error catalogue: [`permission_denied`](#error-permission_denied)
      */
     403: ApiError;
     /**
      * No such resource for your tenant (another tenant's resources are not found either).
+     *
+     * Error catalogue: [`not_found`](#error-not_found)
      */
     404: ApiError;
     /**
@@ -1064,10 +1098,13 @@ export type GetTicketErrors = {
      * `401` answers to this client address in the current minute (then the `X-RateLimit-*`
      * headers describe that address's limit). Retry after `Retry-After` seconds.
      *
+     * Error catalogue: [`rate_limited`](#error-rate_limited)
      */
     429: ApiError;
     /**
      * A fault on our side. Nothing is leaked; quote `request_id` to support.
+     *
+     * Error catalogue: [`internal_error`](#error-internal_error)
      */
     500: ApiError;
     /**
@@ -1076,6 +1113,7 @@ export type GetTicketErrors = {
      * idempotent retry; retry after `Retry-After` seconds (with the same
      * `Idempotency-Key` for a POST).
      *
+     * Error catalogue: [`service_unavailable`](#error-service_unavailable)
      */
     503: ApiError;
 };
@@ -1106,30 +1144,44 @@ export type UpdateTicketData = {
 export type UpdateTicketErrors = {
     /**
      * The request is invalid: a parameter, the body or a page token. `details` names each field at fault. Nothing was changed.
+     *
+     * Error catalogue: [`invalid_request`](#error-invalid_request)
      */
     400: ApiError;
     /**
      * The API key is missing, unknown, revoked or expired.
+     *
+     * Error catalogue: [`authentication_failed`](#error-authentication_failed)
      */
     401: ApiError;
     /**
      * The API key is valid but lacks the scope this operation needs. The message names it.
+     *
+     * Error catalogue: [`permission_denied`](#error-permission_denied)
      */
     403: ApiError;
     /**
      * No such resource for your tenant (another tenant's resources are not found either).
+     *
+     * Error catalogue: [`not_found`](#error-not_found)
      */
     404: ApiError;
     /**
      * The `Idempotency-Key` was already used with a different request (`idempotency_conflict`), or the change conflicts with the resource's state (`conflict`). Nothing was changed.
+     *
+     * Error catalogue: [`conflict`](#error-conflict), [`idempotency_conflict`](#error-idempotency_conflict)
      */
     409: ApiError;
     /**
      * The request body is over the size limit (256 KiB). Nothing was changed.
+     *
+     * Error catalogue: [`payload_too_large`](#error-payload_too_large)
      */
     413: ApiError;
     /**
      * The body's Content-Type is not one this operation accepts.
+     *
+     * Error catalogue: [`unsupported_media_type`](#error-unsupported_media_type)
      */
     415: ApiError;
     /**
@@ -1137,10 +1189,13 @@ export type UpdateTicketErrors = {
      * `401` answers to this client address in the current minute (then the `X-RateLimit-*`
      * headers describe that address's limit). Retry after `Retry-After` seconds.
      *
+     * Error catalogue: [`rate_limited`](#error-rate_limited)
      */
     429: ApiError;
     /**
      * A fault on our side. Nothing is leaked; quote `request_id` to support.
+     *
+     * Error catalogue: [`internal_error`](#error-internal_error)
      */
     500: ApiError;
     /**
@@ -1149,6 +1204,7 @@ export type UpdateTicketErrors = {
      * idempotent retry; retry after `Retry-After` seconds (with the same
      * `Idempotency-Key` for a POST).
      *
+     * Error catalogue: [`service_unavailable`](#error-service_unavailable)
      */
     503: ApiError;
 };
@@ -1190,18 +1246,26 @@ export type ListMessagesData = {
 export type ListMessagesErrors = {
     /**
      * The request is invalid: a parameter, the body or a page token. `details` names each field at fault. Nothing was changed.
+     *
+     * Error catalogue: [`invalid_request`](#error-invalid_request)
      */
     400: ApiError;
     /**
      * The API key is missing, unknown, revoked or expired.
+     *
+     * Error catalogue: [`authentication_failed`](#error-authentication_failed)
      */
     401: ApiError;
     /**
      * The API key is valid but lacks the scope this operation needs. The message names it.
+     *
+     * Error catalogue: [`permission_denied`](#error-permission_denied)
      */
     403: ApiError;
     /**
      * No such resource for your tenant (another tenant's resources are not found either).
+     *
+     * Error catalogue: [`not_found`](#error-not_found)
      */
     404: ApiError;
     /**
@@ -1209,10 +1273,13 @@ export type ListMessagesErrors = {
      * `401` answers to this client address in the current minute (then the `X-RateLimit-*`
      * headers describe that address's limit). Retry after `Retry-After` seconds.
      *
+     * Error catalogue: [`rate_limited`](#error-rate_limited)
      */
     429: ApiError;
     /**
      * A fault on our side. Nothing is leaked; quote `request_id` to support.
+     *
+     * Error catalogue: [`internal_error`](#error-internal_error)
      */
     500: ApiError;
     /**
@@ -1221,6 +1288,7 @@ export type ListMessagesErrors = {
      * idempotent retry; retry after `Retry-After` seconds (with the same
      * `Idempotency-Key` for a POST).
      *
+     * Error catalogue: [`service_unavailable`](#error-service_unavailable)
      */
     503: ApiError;
 };
@@ -1261,30 +1329,44 @@ export type AddMessageData = {
 export type AddMessageErrors = {
     /**
      * The request is invalid: a parameter, the body or a page token. `details` names each field at fault. Nothing was changed.
+     *
+     * Error catalogue: [`invalid_request`](#error-invalid_request)
      */
     400: ApiError;
     /**
      * The API key is missing, unknown, revoked or expired.
+     *
+     * Error catalogue: [`authentication_failed`](#error-authentication_failed)
      */
     401: ApiError;
     /**
      * The API key is valid but lacks the scope this operation needs. The message names it.
+     *
+     * Error catalogue: [`permission_denied`](#error-permission_denied)
      */
     403: ApiError;
     /**
      * No such resource for your tenant (another tenant's resources are not found either).
+     *
+     * Error catalogue: [`not_found`](#error-not_found)
      */
     404: ApiError;
     /**
      * The `Idempotency-Key` was already used with a different request (`idempotency_conflict`), or the change conflicts with the resource's state (`conflict`). Nothing was changed.
+     *
+     * Error catalogue: [`conflict`](#error-conflict), [`idempotency_conflict`](#error-idempotency_conflict)
      */
     409: ApiError;
     /**
      * The request body is over the size limit (256 KiB). Nothing was changed.
+     *
+     * Error catalogue: [`payload_too_large`](#error-payload_too_large)
      */
     413: ApiError;
     /**
      * The body's Content-Type is not one this operation accepts.
+     *
+     * Error catalogue: [`unsupported_media_type`](#error-unsupported_media_type)
      */
     415: ApiError;
     /**
@@ -1292,10 +1374,13 @@ export type AddMessageErrors = {
      * `401` answers to this client address in the current minute (then the `X-RateLimit-*`
      * headers describe that address's limit). Retry after `Retry-After` seconds.
      *
+     * Error catalogue: [`rate_limited`](#error-rate_limited)
      */
     429: ApiError;
     /**
      * A fault on our side. Nothing is leaked; quote `request_id` to support.
+     *
+     * Error catalogue: [`internal_error`](#error-internal_error)
      */
     500: ApiError;
     /**
@@ -1304,6 +1389,7 @@ export type AddMessageErrors = {
      * idempotent retry; retry after `Retry-After` seconds (with the same
      * `Idempotency-Key` for a POST).
      *
+     * Error catalogue: [`service_unavailable`](#error-service_unavailable)
      */
     503: ApiError;
 };
@@ -1349,18 +1435,26 @@ export type ListActionsData = {
 export type ListActionsErrors = {
     /**
      * The request is invalid: a parameter, the body or a page token. `details` names each field at fault. Nothing was changed.
+     *
+     * Error catalogue: [`invalid_request`](#error-invalid_request)
      */
     400: ApiError;
     /**
      * The API key is missing, unknown, revoked or expired.
+     *
+     * Error catalogue: [`authentication_failed`](#error-authentication_failed)
      */
     401: ApiError;
     /**
      * The API key is valid but lacks the scope this operation needs. The message names it.
+     *
+     * Error catalogue: [`permission_denied`](#error-permission_denied)
      */
     403: ApiError;
     /**
      * No such resource for your tenant (another tenant's resources are not found either).
+     *
+     * Error catalogue: [`not_found`](#error-not_found)
      */
     404: ApiError;
     /**
@@ -1368,10 +1462,13 @@ export type ListActionsErrors = {
      * `401` answers to this client address in the current minute (then the `X-RateLimit-*`
      * headers describe that address's limit). Retry after `Retry-After` seconds.
      *
+     * Error catalogue: [`rate_limited`](#error-rate_limited)
      */
     429: ApiError;
     /**
      * A fault on our side. Nothing is leaked; quote `request_id` to support.
+     *
+     * Error catalogue: [`internal_error`](#error-internal_error)
      */
     500: ApiError;
     /**
@@ -1380,6 +1477,7 @@ export type ListActionsErrors = {
      * idempotent retry; retry after `Retry-After` seconds (with the same
      * `Idempotency-Key` for a POST).
      *
+     * Error catalogue: [`service_unavailable`](#error-service_unavailable)
      */
     503: ApiError;
 };
@@ -1420,30 +1518,44 @@ export type RunActionData = {
 export type RunActionErrors = {
     /**
      * The request is invalid: a parameter, the body or a page token. `details` names each field at fault. Nothing was changed.
+     *
+     * Error catalogue: [`invalid_request`](#error-invalid_request)
      */
     400: ApiError;
     /**
      * The API key is missing, unknown, revoked or expired.
+     *
+     * Error catalogue: [`authentication_failed`](#error-authentication_failed)
      */
     401: ApiError;
     /**
      * The API key is valid but lacks the scope this operation needs. The message names it.
+     *
+     * Error catalogue: [`permission_denied`](#error-permission_denied)
      */
     403: ApiError;
     /**
      * No such resource for your tenant (another tenant's resources are not found either).
+     *
+     * Error catalogue: [`not_found`](#error-not_found)
      */
     404: ApiError;
     /**
      * The request conflicts with an earlier one (`idempotency_conflict`) or with the tenant's settings (`conflict`: no actions base URL is configured). Nothing was sent or changed.
+     *
+     * Error catalogue: [`conflict`](#error-conflict), [`idempotency_conflict`](#error-idempotency_conflict)
      */
     409: ApiError;
     /**
      * The request body is over the size limit (256 KiB). Nothing was changed.
+     *
+     * Error catalogue: [`payload_too_large`](#error-payload_too_large)
      */
     413: ApiError;
     /**
      * The body's Content-Type is not one this operation accepts.
+     *
+     * Error catalogue: [`unsupported_media_type`](#error-unsupported_media_type)
      */
     415: ApiError;
     /**
@@ -1453,10 +1565,13 @@ export type RunActionErrors = {
      * The message says which limit was reached. Nothing was sent. Retry after
      * `Retry-After` seconds.
      *
+     * Error catalogue: [`rate_limited`](#error-rate_limited)
      */
     429: ApiError;
     /**
      * A fault on our side. Nothing is leaked; quote `request_id` to support.
+     *
+     * Error catalogue: [`internal_error`](#error-internal_error)
      */
     500: ApiError;
     /**
@@ -1465,6 +1580,7 @@ export type RunActionErrors = {
      * idempotent retry; retry after `Retry-After` seconds (with the same
      * `Idempotency-Key` for a POST).
      *
+     * Error catalogue: [`service_unavailable`](#error-service_unavailable)
      */
     503: ApiError;
 };
@@ -1499,18 +1615,26 @@ export type GetActionData = {
 export type GetActionErrors = {
     /**
      * The request is invalid: a parameter, the body or a page token. `details` names each field at fault. Nothing was changed.
+     *
+     * Error catalogue: [`invalid_request`](#error-invalid_request)
      */
     400: ApiError;
     /**
      * The API key is missing, unknown, revoked or expired.
+     *
+     * Error catalogue: [`authentication_failed`](#error-authentication_failed)
      */
     401: ApiError;
     /**
      * The API key is valid but lacks the scope this operation needs. The message names it.
+     *
+     * Error catalogue: [`permission_denied`](#error-permission_denied)
      */
     403: ApiError;
     /**
      * No such resource for your tenant (another tenant's resources are not found either).
+     *
+     * Error catalogue: [`not_found`](#error-not_found)
      */
     404: ApiError;
     /**
@@ -1518,10 +1642,13 @@ export type GetActionErrors = {
      * `401` answers to this client address in the current minute (then the `X-RateLimit-*`
      * headers describe that address's limit). Retry after `Retry-After` seconds.
      *
+     * Error catalogue: [`rate_limited`](#error-rate_limited)
      */
     429: ApiError;
     /**
      * A fault on our side. Nothing is leaked; quote `request_id` to support.
+     *
+     * Error catalogue: [`internal_error`](#error-internal_error)
      */
     500: ApiError;
     /**
@@ -1530,6 +1657,7 @@ export type GetActionErrors = {
      * idempotent retry; retry after `Retry-After` seconds (with the same
      * `Idempotency-Key` for a POST).
      *
+     * Error catalogue: [`service_unavailable`](#error-service_unavailable)
      */
     503: ApiError;
 };
@@ -1566,14 +1694,20 @@ export type ListWebhookEndpointsData = {
 export type ListWebhookEndpointsErrors = {
     /**
      * The request is invalid: a parameter, the body or a page token. `details` names each field at fault. Nothing was changed.
+     *
+     * Error catalogue: [`invalid_request`](#error-invalid_request)
      */
     400: ApiError;
     /**
      * The API key is missing, unknown, revoked or expired.
+     *
+     * Error catalogue: [`authentication_failed`](#error-authentication_failed)
      */
     401: ApiError;
     /**
      * The API key is valid but lacks the scope this operation needs. The message names it.
+     *
+     * Error catalogue: [`permission_denied`](#error-permission_denied)
      */
     403: ApiError;
     /**
@@ -1581,10 +1715,13 @@ export type ListWebhookEndpointsErrors = {
      * `401` answers to this client address in the current minute (then the `X-RateLimit-*`
      * headers describe that address's limit). Retry after `Retry-After` seconds.
      *
+     * Error catalogue: [`rate_limited`](#error-rate_limited)
      */
     429: ApiError;
     /**
      * A fault on our side. Nothing is leaked; quote `request_id` to support.
+     *
+     * Error catalogue: [`internal_error`](#error-internal_error)
      */
     500: ApiError;
     /**
@@ -1593,6 +1730,7 @@ export type ListWebhookEndpointsErrors = {
      * idempotent retry; retry after `Retry-After` seconds (with the same
      * `Idempotency-Key` for a POST).
      *
+     * Error catalogue: [`service_unavailable`](#error-service_unavailable)
      */
     503: ApiError;
 };
@@ -1628,26 +1766,38 @@ export type CreateWebhookEndpointData = {
 export type CreateWebhookEndpointErrors = {
     /**
      * The request is invalid: a parameter, the body or a page token. `details` names each field at fault. Nothing was changed.
+     *
+     * Error catalogue: [`invalid_request`](#error-invalid_request)
      */
     400: ApiError;
     /**
      * The API key is missing, unknown, revoked or expired.
+     *
+     * Error catalogue: [`authentication_failed`](#error-authentication_failed)
      */
     401: ApiError;
     /**
      * The API key is valid but lacks the scope this operation needs. The message names it.
+     *
+     * Error catalogue: [`permission_denied`](#error-permission_denied)
      */
     403: ApiError;
     /**
      * The `Idempotency-Key` was already used with a different request (`idempotency_conflict`), or the change conflicts with the resource's state (`conflict`). Nothing was changed.
+     *
+     * Error catalogue: [`conflict`](#error-conflict), [`idempotency_conflict`](#error-idempotency_conflict)
      */
     409: ApiError;
     /**
      * The request body is over the size limit (256 KiB). Nothing was changed.
+     *
+     * Error catalogue: [`payload_too_large`](#error-payload_too_large)
      */
     413: ApiError;
     /**
      * The body's Content-Type is not one this operation accepts.
+     *
+     * Error catalogue: [`unsupported_media_type`](#error-unsupported_media_type)
      */
     415: ApiError;
     /**
@@ -1655,10 +1805,13 @@ export type CreateWebhookEndpointErrors = {
      * `401` answers to this client address in the current minute (then the `X-RateLimit-*`
      * headers describe that address's limit). Retry after `Retry-After` seconds.
      *
+     * Error catalogue: [`rate_limited`](#error-rate_limited)
      */
     429: ApiError;
     /**
      * A fault on our side. Nothing is leaked; quote `request_id` to support.
+     *
+     * Error catalogue: [`internal_error`](#error-internal_error)
      */
     500: ApiError;
     /**
@@ -1667,6 +1820,7 @@ export type CreateWebhookEndpointErrors = {
      * idempotent retry; retry after `Retry-After` seconds (with the same
      * `Idempotency-Key` for a POST).
      *
+     * Error catalogue: [`service_unavailable`](#error-service_unavailable)
      */
     503: ApiError;
 };
@@ -1697,18 +1851,26 @@ export type DeleteWebhookEndpointData = {
 export type DeleteWebhookEndpointErrors = {
     /**
      * The request is invalid: a parameter, the body or a page token. `details` names each field at fault. Nothing was changed.
+     *
+     * Error catalogue: [`invalid_request`](#error-invalid_request)
      */
     400: ApiError;
     /**
      * The API key is missing, unknown, revoked or expired.
+     *
+     * Error catalogue: [`authentication_failed`](#error-authentication_failed)
      */
     401: ApiError;
     /**
      * The API key is valid but lacks the scope this operation needs. The message names it.
+     *
+     * Error catalogue: [`permission_denied`](#error-permission_denied)
      */
     403: ApiError;
     /**
      * No such resource for your tenant (another tenant's resources are not found either).
+     *
+     * Error catalogue: [`not_found`](#error-not_found)
      */
     404: ApiError;
     /**
@@ -1716,10 +1878,13 @@ export type DeleteWebhookEndpointErrors = {
      * `401` answers to this client address in the current minute (then the `X-RateLimit-*`
      * headers describe that address's limit). Retry after `Retry-After` seconds.
      *
+     * Error catalogue: [`rate_limited`](#error-rate_limited)
      */
     429: ApiError;
     /**
      * A fault on our side. Nothing is leaked; quote `request_id` to support.
+     *
+     * Error catalogue: [`internal_error`](#error-internal_error)
      */
     500: ApiError;
     /**
@@ -1728,6 +1893,7 @@ export type DeleteWebhookEndpointErrors = {
      * idempotent retry; retry after `Retry-After` seconds (with the same
      * `Idempotency-Key` for a POST).
      *
+     * Error catalogue: [`service_unavailable`](#error-service_unavailable)
      */
     503: ApiError;
 };
@@ -1758,18 +1924,26 @@ export type GetWebhookEndpointData = {
 export type GetWebhookEndpointErrors = {
     /**
      * The request is invalid: a parameter, the body or a page token. `details` names each field at fault. Nothing was changed.
+     *
+     * Error catalogue: [`invalid_request`](#error-invalid_request)
      */
     400: ApiError;
     /**
      * The API key is missing, unknown, revoked or expired.
+     *
+     * Error catalogue: [`authentication_failed`](#error-authentication_failed)
      */
     401: ApiError;
     /**
      * The API key is valid but lacks the scope this operation needs. The message names it.
+     *
+     * Error catalogue: [`permission_denied`](#error-permission_denied)
      */
     403: ApiError;
     /**
      * No such resource for your tenant (another tenant's resources are not found either).
+     *
+     * Error catalogue: [`not_found`](#error-not_found)
      */
     404: ApiError;
     /**
@@ -1777,10 +1951,13 @@ export type GetWebhookEndpointErrors = {
      * `401` answers to this client address in the current minute (then the `X-RateLimit-*`
      * headers describe that address's limit). Retry after `Retry-After` seconds.
      *
+     * Error catalogue: [`rate_limited`](#error-rate_limited)
      */
     429: ApiError;
     /**
      * A fault on our side. Nothing is leaked; quote `request_id` to support.
+     *
+     * Error catalogue: [`internal_error`](#error-internal_error)
      */
     500: ApiError;
     /**
@@ -1789,6 +1966,7 @@ export type GetWebhookEndpointErrors = {
      * idempotent retry; retry after `Retry-After` seconds (with the same
      * `Idempotency-Key` for a POST).
      *
+     * Error catalogue: [`service_unavailable`](#error-service_unavailable)
      */
     503: ApiError;
 };
@@ -1819,26 +1997,38 @@ export type UpdateWebhookEndpointData = {
 export type UpdateWebhookEndpointErrors = {
     /**
      * The request is invalid: a parameter, the body or a page token. `details` names each field at fault. Nothing was changed.
+     *
+     * Error catalogue: [`invalid_request`](#error-invalid_request)
      */
     400: ApiError;
     /**
      * The API key is missing, unknown, revoked or expired.
+     *
+     * Error catalogue: [`authentication_failed`](#error-authentication_failed)
      */
     401: ApiError;
     /**
      * The API key is valid but lacks the scope this operation needs. The message names it.
+     *
+     * Error catalogue: [`permission_denied`](#error-permission_denied)
      */
     403: ApiError;
     /**
      * No such resource for your tenant (another tenant's resources are not found either).
+     *
+     * Error catalogue: [`not_found`](#error-not_found)
      */
     404: ApiError;
     /**
      * The request body is over the size limit (256 KiB). Nothing was changed.
+     *
+     * Error catalogue: [`payload_too_large`](#error-payload_too_large)
      */
     413: ApiError;
     /**
      * The body's Content-Type is not one this operation accepts.
+     *
+     * Error catalogue: [`unsupported_media_type`](#error-unsupported_media_type)
      */
     415: ApiError;
     /**
@@ -1846,10 +2036,13 @@ export type UpdateWebhookEndpointErrors = {
      * `401` answers to this client address in the current minute (then the `X-RateLimit-*`
      * headers describe that address's limit). Retry after `Retry-After` seconds.
      *
+     * Error catalogue: [`rate_limited`](#error-rate_limited)
      */
     429: ApiError;
     /**
      * A fault on our side. Nothing is leaked; quote `request_id` to support.
+     *
+     * Error catalogue: [`internal_error`](#error-internal_error)
      */
     500: ApiError;
     /**
@@ -1858,6 +2051,7 @@ export type UpdateWebhookEndpointErrors = {
      * idempotent retry; retry after `Retry-After` seconds (with the same
      * `Idempotency-Key` for a POST).
      *
+     * Error catalogue: [`service_unavailable`](#error-service_unavailable)
      */
     503: ApiError;
 };
@@ -1898,22 +2092,32 @@ export type RotateWebhookSecretData = {
 export type RotateWebhookSecretErrors = {
     /**
      * The request is invalid: a parameter, the body or a page token. `details` names each field at fault. Nothing was changed.
+     *
+     * Error catalogue: [`invalid_request`](#error-invalid_request)
      */
     400: ApiError;
     /**
      * The API key is missing, unknown, revoked or expired.
+     *
+     * Error catalogue: [`authentication_failed`](#error-authentication_failed)
      */
     401: ApiError;
     /**
      * The API key is valid but lacks the scope this operation needs. The message names it.
+     *
+     * Error catalogue: [`permission_denied`](#error-permission_denied)
      */
     403: ApiError;
     /**
      * No such resource for your tenant (another tenant's resources are not found either).
+     *
+     * Error catalogue: [`not_found`](#error-not_found)
      */
     404: ApiError;
     /**
      * The `Idempotency-Key` was already used with a different request (`idempotency_conflict`), or the change conflicts with the resource's state (`conflict`). Nothing was changed.
+     *
+     * Error catalogue: [`conflict`](#error-conflict), [`idempotency_conflict`](#error-idempotency_conflict)
      */
     409: ApiError;
     /**
@@ -1921,10 +2125,13 @@ export type RotateWebhookSecretErrors = {
      * `401` answers to this client address in the current minute (then the `X-RateLimit-*`
      * headers describe that address's limit). Retry after `Retry-After` seconds.
      *
+     * Error catalogue: [`rate_limited`](#error-rate_limited)
      */
     429: ApiError;
     /**
      * A fault on our side. Nothing is leaked; quote `request_id` to support.
+     *
+     * Error catalogue: [`internal_error`](#error-internal_error)
      */
     500: ApiError;
     /**
@@ -1933,6 +2140,7 @@ export type RotateWebhookSecretErrors = {
      * idempotent retry; retry after `Retry-After` seconds (with the same
      * `Idempotency-Key` for a POST).
      *
+     * Error catalogue: [`service_unavailable`](#error-service_unavailable)
      */
     503: ApiError;
 };
@@ -1978,18 +2186,26 @@ export type ListWebhookDeliveriesData = {
 export type ListWebhookDeliveriesErrors = {
     /**
      * The request is invalid: a parameter, the body or a page token. `details` names each field at fault. Nothing was changed.
+     *
+     * Error catalogue: [`invalid_request`](#error-invalid_request)
      */
     400: ApiError;
     /**
      * The API key is missing, unknown, revoked or expired.
+     *
+     * Error catalogue: [`authentication_failed`](#error-authentication_failed)
      */
     401: ApiError;
     /**
      * The API key is valid but lacks the scope this operation needs. The message names it.
+     *
+     * Error catalogue: [`permission_denied`](#error-permission_denied)
      */
     403: ApiError;
     /**
      * No such resource for your tenant (another tenant's resources are not found either).
+     *
+     * Error catalogue: [`not_found`](#error-not_found)
      */
     404: ApiError;
     /**
@@ -1997,10 +2213,13 @@ export type ListWebhookDeliveriesErrors = {
      * `401` answers to this client address in the current minute (then the `X-RateLimit-*`
      * headers describe that address's limit). Retry after `Retry-After` seconds.
      *
+     * Error catalogue: [`rate_limited`](#error-rate_limited)
      */
     429: ApiError;
     /**
      * A fault on our side. Nothing is leaked; quote `request_id` to support.
+     *
+     * Error catalogue: [`internal_error`](#error-internal_error)
      */
     500: ApiError;
     /**
@@ -2009,6 +2228,7 @@ export type ListWebhookDeliveriesErrors = {
      * idempotent retry; retry after `Retry-After` seconds (with the same
      * `Idempotency-Key` for a POST).
      *
+     * Error catalogue: [`service_unavailable`](#error-service_unavailable)
      */
     503: ApiError;
 };
@@ -2053,22 +2273,32 @@ export type RedeliverWebhookData = {
 export type RedeliverWebhookErrors = {
     /**
      * The request is invalid: a parameter, the body or a page token. `details` names each field at fault. Nothing was changed.
+     *
+     * Error catalogue: [`invalid_request`](#error-invalid_request)
      */
     400: ApiError;
     /**
      * The API key is missing, unknown, revoked or expired.
+     *
+     * Error catalogue: [`authentication_failed`](#error-authentication_failed)
      */
     401: ApiError;
     /**
      * The API key is valid but lacks the scope this operation needs. The message names it.
+     *
+     * Error catalogue: [`permission_denied`](#error-permission_denied)
      */
     403: ApiError;
     /**
      * No such resource for your tenant (another tenant's resources are not found either).
+     *
+     * Error catalogue: [`not_found`](#error-not_found)
      */
     404: ApiError;
     /**
      * The `Idempotency-Key` was already used with a different request (`idempotency_conflict`), or the change conflicts with the resource's state (`conflict`). Nothing was changed.
+     *
+     * Error catalogue: [`conflict`](#error-conflict), [`idempotency_conflict`](#error-idempotency_conflict)
      */
     409: ApiError;
     /**
@@ -2076,10 +2306,13 @@ export type RedeliverWebhookErrors = {
      * `401` answers to this client address in the current minute (then the `X-RateLimit-*`
      * headers describe that address's limit). Retry after `Retry-After` seconds.
      *
+     * Error catalogue: [`rate_limited`](#error-rate_limited)
      */
     429: ApiError;
     /**
      * A fault on our side. Nothing is leaked; quote `request_id` to support.
+     *
+     * Error catalogue: [`internal_error`](#error-internal_error)
      */
     500: ApiError;
     /**
@@ -2088,6 +2321,7 @@ export type RedeliverWebhookErrors = {
      * idempotent retry; retry after `Retry-After` seconds (with the same
      * `Idempotency-Key` for a POST).
      *
+     * Error catalogue: [`service_unavailable`](#error-service_unavailable)
      */
     503: ApiError;
 };
