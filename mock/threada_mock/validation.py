@@ -1,7 +1,8 @@
 """JSON Schema 2020-12 validators over the spec, built once at start.
 
-The server's own validator (`threada.validation.Validator`: `jsonschema` with
-ECMA-262 patterns and `email-validator` for `format: email`), so the mock
+The server's own validators (`threada.validation.Validator`: `jsonschema` with
+ECMA-262 patterns and `email-validator` for `format: email`; and its verdict sped
+up by `fast_check_for`, as the server's body validator does), so the mock
 accepts and refuses exactly what the server does. It sees the whole
 document, so `#/components/...` refs resolve.
 """
@@ -13,7 +14,7 @@ from typing import Any
 
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
-from threada.validation import validator_for
+from threada.validation import fast_check_for, validator_for
 
 from .spec import absolutize_refs
 
@@ -40,9 +41,13 @@ class ValidatorFactory:
         if isinstance(schema, bool):
             schema = {} if schema else {"not": {}}
         validator = validator_for(schema, registry=self._registry)
+        # jsonschema-rs's verdict first (the same as the validator's, ten times sooner:
+        # threada.validation.fast_check_for); the errors, when there are any, from jsonschema.
+        fast = fast_check_for(schema, resources=[(SPEC_URI, self.doc)])
+        is_valid = fast if fast is not None else validator.is_valid
 
         def check(instance: Any) -> list[Problem]:
-            if validator.is_valid(instance):
+            if is_valid(instance):
                 return []
             return [(list(e.absolute_path), e.message) for e in validator.iter_errors(instance)]
 

@@ -8,6 +8,7 @@ datetime, and which thread an AsyncApp handler runs on.
 from __future__ import annotations
 
 import asyncio
+import copy
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -22,6 +23,7 @@ from threada.storage import repo
 from threada.storage.db import Database
 from threada.storage.prepared import Prepared
 from threada.storage.tables import tickets
+from threada.validation import BadInput, fast_check_for, parse_json, validator_for
 
 from server.tests.conftest import new_database_url
 
@@ -416,3 +418,140 @@ def test_page_tokens_derive_the_signing_key_once(monkeypatch):
         signer_kwargs={"digest_method": hashlib.sha256},
     )
     assert stock.loads(token)["p"] == [49, "x"]
+
+
+# --- the request validator's fast verdict ------------------------------------------------------
+
+_DOC = load_spec()
+_SCHEMAS = sorted(_DOC["components"]["schemas"])
+_TRICKY = [
+    "", "a", "vip", "vip\n", "VIP", "v i p", "\u0663", "x" * 300, "tkt_" + "0" * 26,
+    "+919876543210", "+9198765432\u0661", "919876543210", "user@example.com",
+    "asha.verma@example.in", "user@localhost", "a@b", "@example.com", "user@example.test",
+    "https://hooks.example.com/threada", "http://127.0.0.1:9/x", "ftp://x", "not a uri",
+    "/hooks/threada", "/a/../b", "//evil", "/a%2fb", "/ok?x=1", "Content-Type", "X-Source",
+    "Host", "x-forwarded-for", "whsec_abc=", "2026-12-01T10:00:00.000Z", "2026-13-01",
+    "open", "pending", "email", "chat", "high", "user", "agent", "POST", "ticket.created",
+    0, 1, 1.0, 1.5, -1, 599, 100, 10**20, True, False, None, [], {}, ["vip", "vip"],
+    ["vip", "refund"], {"a": "b"}, {"X-Source": "threada"},
+]  # fmt: skip
+
+
+def _examples(name: str) -> list:
+    schema = _DOC["components"]["schemas"][name]
+    return [*schema.get("examples", []), {}, []]
+
+
+def _paths(value, path=()):
+    yield path
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _paths(v, (*path, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _paths(v, (*path, i))
+
+
+def _set(value, path, new):
+    if not path:
+        return new
+    out = copy.deepcopy(value)
+    node = out
+    for step in path[:-1]:
+        node = node[step]
+    if new is _DELETE and isinstance(node, dict):
+        del node[path[-1]]
+    elif new is _DELETE:
+        node.pop(path[-1])
+    else:
+        node[path[-1]] = new
+    return out
+
+
+_DELETE = object()
+
+
+@st.composite
+def _instances(draw):
+    name = draw(st.sampled_from(_SCHEMAS))
+    value = draw(st.sampled_from(_examples(name)))
+    for _ in range(draw(st.integers(0, 3))):
+        path = draw(st.sampled_from(list(_paths(value))))
+        new = draw(st.sampled_from([*_TRICKY, _DELETE] if path else _TRICKY))
+        if isinstance(new, str) and draw(st.booleans()):
+            new = draw(st.text(alphabet=new + "\n\u0663-_./@", max_size=12)) or new
+        target = _get(value, path[:-1]) if path else None
+        if isinstance(target, dict) and draw(st.booleans()):
+            path = (*path[:-1], draw(st.sampled_from([*_TRICKY[:8], "unknown_member"])))
+            if not isinstance(path[-1], str):
+                path = path[:-1] + ("unknown_member",)
+        value = _set(value, path, new)
+    return name, value
+
+
+def _get(value, path):
+    for step in path:
+        value = value[step]
+    return value
+
+
+_CHECKERS: dict = {}
+
+
+def _checkers(name: str):
+    if name not in _CHECKERS:
+        schema = {"$ref": f"#/components/schemas/{name}", "components": _DOC["components"]}
+        _CHECKERS[name] = (validator_for(schema), fast_check_for(schema))
+    return _CHECKERS[name]
+
+
+def test_every_component_schema_gets_a_fast_check():
+    assert [name for name in _SCHEMAS if _checkers(name)[1] is None] == []
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_instances())
+def test_the_fast_verdict_is_the_validators_verdict(case):
+    name, value = case
+    slow, fast = _checkers(name)
+    assert fast(value) == slow.is_valid(value), (name, value, list(slow.iter_errors(value)))
+
+
+def test_the_fast_verdict_on_the_bad_input_corpus():
+    """Every body of the shared bad-input corpus that is JSON, against the schema of the
+    operation it is sent to: the same verdict."""
+    import bad_input
+
+    targets = {
+        ("POST", "/tickets"): "TicketCreate",
+        ("PATCH", "/tickets/{ticket}"): "TicketPatch",
+        ("POST", "/tickets/{ticket}/messages"): "MessageCreate",
+        ("POST", "/tickets/{ticket}/actions"): "ActionCreate",
+    }
+    seen = 0
+    for case in bad_input.CASES:
+        name = targets.get((case.method, case.path.replace("{base}", "")))
+        if name is None or not case.body:
+            continue
+        try:
+            value = parse_json(case.body)
+        except BadInput:
+            continue  # refused before any schema is asked
+        slow, fast = _checkers(name)
+        assert fast(value) == slow.is_valid(value), (case.id, value)
+        seen += 1
+    assert seen > 20
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text"),
+    [
+        (r"\b\u00e9", "\u00e9"),  # jsonschema-rs's own \b is Unicode-aware; ECMA-262's is not
+        (r"^\d+$", "\u0663"),  # ECMA-262's \d is [0-9]
+        (r"^[a-z]+$", "vip\n"),  # Python's $ would match before the final line feed
+    ],
+)
+def test_patterns_are_ecma_262_in_the_fast_check_too(pattern, text):
+    schema = {"type": "string", "pattern": pattern}
+    assert validator_for(schema).is_valid(text) is False
+    assert fast_check_for(schema)(text) is False

@@ -47,7 +47,13 @@ from openapi_spec_validator import validate as validate_spec
 
 from threada import contract_extensions
 from threada.domain.errors import InvalidRequest, PayloadTooLarge, UnsupportedMediaType
-from threada.validation import BadInput, parse_json, text_problems, validator_for
+from threada.validation import (
+    BadInput,
+    fast_check_for,
+    parse_json,
+    text_problems,
+    validator_for,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_BUNDLE = REPO_ROOT / "openapi" / "dist" / "openapi.yaml"
@@ -126,6 +132,24 @@ def compiled(schema: dict) -> Draft202012Validator:
         # Holding the schema keeps its id from being reused by another object.
         _compiled[key] = (schema, validator)
     return validator
+
+
+_fast: dict[int, tuple[t.Any, t.Callable[[t.Any], bool] | None]] = {}
+
+
+def fast_check(schema: dict) -> t.Callable[[t.Any], bool] | None:
+    """`validation.fast_check_for(schema)`, built once per schema object: its yes means
+    valid; on its no, `compiled(schema)` finds the errors."""
+    key = id(schema)
+    hit = _fast.get(key)
+    if hit is not None and hit[0] is schema:
+        return hit[1]
+    check = fast_check_for(schema)
+    with _compiled_lock:
+        if len(_fast) > 10_000:
+            _fast.clear()
+        _fast[key] = (schema, check)
+    return check
 
 
 def _where(prefix: str, error: ValidationError) -> str:
@@ -225,6 +249,9 @@ class JSONBody2020Validator(JSONRequestBodyValidator):
                 "A JSON request body is required.",
                 details=[{"field": "body", "reason": "missing or empty"}],
             )
+        check = fast_check(self._schema)
+        if check is not None and check(body):
+            return None
         details = schema_errors(compiled(self._schema), body, "body")
         if details:
             raise _invalid(details)
