@@ -138,6 +138,9 @@ def main(argv: list[str] | None = None) -> int:
     results: list[dict] = []
     with ExitStack() as stack:
         ctx = Context(args=args, pin=pin, seeded=seeded, run_db=run_db, stack=stack)
+        # Every PostgreSQL seed first: loading one restarts the cluster (on a new port) with
+        # the loading settings, which would cut off any server already serving from it.
+        ctx.seed_pg(only)
         scenarios: list[Scenario] = []
         groups = (
             *(functools.partial(server_scenarios, framework=fw) for fw in FRAMEWORKS),
@@ -328,6 +331,23 @@ class Context:
             self.pg_meta["seeds"][name] = info
             self.pg_runs[tickets, copy] = (seeded, name)
         return self.pg_runs[tickets, copy]
+
+    def seed_pg(self, only: Selection) -> None:
+        """Seed (or find) every PostgreSQL database the selected scenarios serve."""
+        if not self.args.pg or not pg.available():
+            return
+        sizes = []
+        two = [f"server_pg2_{s}" for s in TWO_PROCESS_SCENARIOS]
+        if only.any(pg_names()) or only.any(two):
+            sizes.append(self.seeded.tickets)
+        sizes += [int(n) for n in self.args.growth.split(",") if n and only(f"growth_{n}")]
+        for n in dict.fromkeys(sizes):
+            seeded = pg.seed(self.cluster(), WORK, n, log=log)
+            self.pg_meta["seeds"][str(seeded.path)] = {
+                "seed_seconds": seeded.seconds,
+                "cached": seeded.cached,
+                "database": str(seeded.path),
+            }
 
     def start(self, server: harness.Server) -> harness.Server:
         """Start a server that stays up (idle when not measured) until the run ends."""

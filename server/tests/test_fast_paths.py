@@ -340,7 +340,7 @@ def _app_with_tickets(tmp_path, n, **config):
                     "tenant_id": tenant["tenant_id"],
                     "subject": f"s{i}",
                     "status": "open",
-                    "priority": "normal",
+                    "priority": "high" if i == 7 else "normal",
                     "channel": "chat" if i == 7 else "email",
                     "tags": ["common"] + (["rare"] if i == 7 else []),
                     "contact_name": None,
@@ -371,12 +371,13 @@ def test_an_inline_read_past_its_budget_moves_to_a_thread(
     monkeypatch.setattr(app_module, "run_in_threadpool", counting)
     base = "/api/v1/public"
     with app.test_client() as c:
-        # A channel no ticket has, and one only ticket 7 has: SQLite walks the tenant's
-        # open tickets for both. (A rare tag no longer does: the tag's rows are read first.)
-        r = c.get(f"{base}/tickets?channel=voice&limit=5", headers=headers)
+        # A priority no ticket has, and one only ticket 7 has: SQLite walks the tenant's
+        # open tickets for both. (A rare tag or channel no longer does: the tag's rows are
+        # read first, and a channel has an index of its own, migration 0006.)
+        r = c.get(f"{base}/tickets?priority=urgent&limit=5", headers=headers)
         assert r.status_code == 200, r.text
         assert r.json() == {"items": [], "next_page_token": None}
-        r = c.get(f"{base}/tickets?channel=chat&limit=5", headers=headers)
+        r = c.get(f"{base}/tickets?priority=high&limit=5", headers=headers)
         assert r.status_code == 200, r.text
         assert [t["ticket_id"] for t in r.json()["items"]] == [f"tkt_{7:026d}"]
     assert calls == (["listTickets", "listTickets"] if offloaded else [])

@@ -78,8 +78,10 @@ class Settings(BaseSettings):
     # The maintenance task (stale actions, expired idempotency records), in seconds.
     maintenance_interval_seconds: Seconds = Field(60.0, gt=0)
     # PostgreSQL connection pool per process (SQLite keeps its own per-thread connections).
+    # No overflow by default: an overflow connection is closed as it comes back, so a load
+    # past the pool opened and closed a PostgreSQL backend per request (server/README.md).
     db_pool_size: int = Field(10, gt=0)
-    db_max_overflow: int = Field(20, ge=0)
+    db_max_overflow: int = Field(0, ge=0)
     # Ping each connection as it leaves the pool (one round trip per request).
     db_pre_ping: bool = False
     # psycopg prepares a statement after this many runs on a connection; -1 never does

@@ -68,7 +68,7 @@ class Database:
         pool_timeout: float = 5.0,
         busy_timeout_ms: int = 5000,
         pool_size: int = 10,
-        max_overflow: int = 20,
+        max_overflow: int = 0,
         pre_ping: bool = False,
         prepare_threshold: int | None = 5,
     ) -> None:
