@@ -42,12 +42,15 @@ class ValidatorFactory:
             schema = {} if schema else {"not": {}}
         validator = validator_for(schema, registry=self._registry)
         # jsonschema-rs's verdict first (the same as the validator's, ten times sooner:
-        # threada.validation.fast_check_for); the errors, when there are any, from jsonschema.
-        fast = fast_check_for(schema, resources=[(SPEC_URI, self.doc)])
-        is_valid = fast if fast is not None else validator.is_valid
+        # threada.validation.fast_check_for), built on first use so that start-up does not
+        # pay for schemas no request reaches; the errors, when there are any, from jsonschema.
+        fast: list[Callable[[Any], bool]] = []
 
         def check(instance: Any) -> list[Problem]:
-            if is_valid(instance):
+            if not fast:
+                found = fast_check_for(schema, resources=[(SPEC_URI, self.doc)])
+                fast.append(found if found is not None else validator.is_valid)
+            if fast[0](instance):
                 return []
             return [(list(e.absolute_path), e.message) for e in validator.iter_errors(instance)]
 

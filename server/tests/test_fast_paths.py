@@ -23,7 +23,7 @@ from threada.storage import repo
 from threada.storage.db import Database
 from threada.storage.prepared import Prepared
 from threada.storage.tables import tickets
-from threada.validation import BadInput, fast_check_for, parse_json, validator_for
+from threada.validation import BadInput, fast_check_for, parse_json, text_problems, validator_for
 
 from server.tests.conftest import new_database_url
 
@@ -556,3 +556,146 @@ def test_patterns_are_ecma_262_in_the_fast_check_too(pattern, text):
     schema = {"type": "string", "pattern": pattern}
     assert validator_for(schema).is_valid(text) is False
     assert fast_check_for(schema)(text) is False
+
+
+# --- the write path's Prepared statements --------------------------------------------------------
+
+
+def _rows(conn, table, where):
+    keys = tuple(table.c.keys())
+    return [dict(zip(keys, r, strict=True)) for r in conn.execute(sa.select(table).where(where))]
+
+
+def _table_text(conn, table, where):
+    """The stored values as the database has them (JSON as text, NULL as None)."""
+    cols = [sa.cast(c, sa.Text).label(c.key) for c in table.c]
+    return [dict(r._mapping) for r in conn.execute(sa.select(*cols).where(where))]
+
+
+def test_prepared_writes_store_what_sqlalchemy_stores(seeded):
+    """Each INSERT and UPDATE of the write path (repo, run as Prepared) against the same
+    statement through Connection.execute: the same stored values, JSON and NULLs included,
+    and the same errors (a duplicate key is SQLAlchemy's IntegrityError either way)."""
+    from sqlalchemy.exc import IntegrityError
+    from threada.storage.tables import idempotency_records, messages, ticket_tags
+
+    def ticket(tid):
+        return {
+            "ticket_id": tid,
+            "tenant_id": "ten_a",
+            "subject": "Prepared \u0939\u093f\u0902\u0926\u0940 'quoted' %s",
+            "status": "open",
+            "priority": "high",
+            "channel": "email",
+            "tags": ["vip", "refund"],
+            "contact_name": None,
+            "contact_email": "a@example.com",
+            "contact_phone": "+919876543210",
+            "created_at": 1_700_000_000_000,
+            "updated_at": 1_700_000_000_001,
+            "last_message_at": 1_700_000_000_001,
+        }
+
+    fast_id, slow_id = "tkt_" + "f" * 26, "tkt_" + "e" * 26
+    with seeded.write() as conn:
+        repo.insert_ticket(conn, row=ticket(fast_id))
+        conn.execute(tickets.insert(), ticket(slow_id))
+        conn.execute(
+            ticket_tags.insert(),
+            [{"ticket_id": slow_id, "tenant_id": "ten_a", "tag": t} for t in ("vip", "refund")],
+        )
+        for tid in (fast_id, slow_id):
+            msg = {
+                "message_id": f"msg_{tid[4:]}",
+                "ticket_id": tid,
+                "tenant_id": "ten_a",
+                "role": "user",
+                "content": "Hello",
+                "channel": "email",
+                "external_message_id": None,
+                "created_at": 1_700_000_000_001,
+            }
+            if tid == fast_id:
+                repo.insert_message(conn, row=msg)
+            else:
+                conn.execute(messages.insert(), msg)
+        repo.update_ticket(
+            conn, tenant_id="ten_a", ticket_id=fast_id, values={"status": "pending", "tags": []}
+        )
+        conn.execute(
+            tickets.update().where(tickets.c.ticket_id == slow_id).values(status="pending", tags=[])
+        )
+        conn.execute(ticket_tags.delete().where(ticket_tags.c.ticket_id == slow_id))
+        for key in ("fast", "slow"):
+            claim = dict(tenant_id="ten_a", idem_key=key, fingerprint="f" * 64, now=5)
+            if key == "fast":
+                assert repo.claim_idempotency_key(conn, **claim) is True
+                assert repo.claim_idempotency_key(conn, **claim) is False  # taken
+                repo.complete_idempotency_record(
+                    conn, tenant_id="ten_a", idem_key=key, status=201, body="{}",
+                    headers={"Location": "/x"},
+                )  # fmt: skip
+            else:
+                conn.execute(
+                    idempotency_records.insert(),
+                    {"tenant_id": "ten_a", "idem_key": key, "fingerprint": "f" * 64,
+                     "state": "pending", "created_at": 5, "action_id": None},
+                )  # fmt: skip
+                conn.execute(
+                    idempotency_records.update()
+                    .where(idempotency_records.c.idem_key == key)
+                    .values(state="done", status=201, body="{}", headers={"Location": "/x"})
+                )
+
+    def strip(rows, *names):
+        return [{k: v for k, v in r.items() if k not in names} for r in rows]
+
+    with seeded.read() as conn:
+        for table, where_fast, where_slow, ids in (
+            (tickets, tickets.c.ticket_id == fast_id, tickets.c.ticket_id == slow_id,
+             ("ticket_id",)),
+            (messages, messages.c.ticket_id == fast_id, messages.c.ticket_id == slow_id,
+             ("message_id", "ticket_id")),
+            (ticket_tags, ticket_tags.c.ticket_id == fast_id, ticket_tags.c.ticket_id == slow_id,
+             ("ticket_id",)),
+            (idempotency_records, idempotency_records.c.idem_key == "fast",
+             idempotency_records.c.idem_key == "slow", ("idem_key",)),
+        ):  # fmt: skip
+            fast = strip(_table_text(conn, table, where_fast), *ids)
+            slow = strip(_table_text(conn, table, where_slow), *ids)
+            assert fast == slow, table.name
+            assert strip(_rows(conn, table, where_fast), *ids) == strip(
+                _rows(conn, table, where_slow), *ids
+            )
+        assert repo.get_ticket(conn, tenant_id="ten_a", ticket_id=fast_id)["status"] == "pending"
+        record = repo.get_idempotency_record(conn, tenant_id="ten_a", idem_key="fast")
+        assert (record["state"], record["headers"]) == ("done", {"Location": "/x"})
+    with pytest.raises(IntegrityError), seeded.write() as conn:
+        repo.insert_ticket(conn, row=ticket(fast_id))
+
+
+_PARAMETERS = sorted(_DOC["components"]["parameters"])
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.sampled_from(_PARAMETERS),
+    st.one_of(
+        st.sampled_from(_TRICKY),
+        st.text(max_size=20),
+        st.text(alphabet="!~ az09\n\t\x7f\u0663", max_size=8),
+        st.lists(st.sampled_from(["open", "pending", "email", "chat", "high", "x"]), max_size=6),
+        st.integers(-5, 200),
+    ),
+)
+def test_the_fast_verdict_on_parameters(name, value):
+    """Path, query and header parameter schemas: the parameter validator asks the fast check
+    first too (threada.spec.Parameter2020Validator)."""
+    schema = {**_DOC["components"]["parameters"][name]["schema"], "components": _DOC["components"]}
+    if text_problems(value, "") or (
+        isinstance(value, list) and any(text_problems(v, "") for v in value)
+    ):
+        return  # refused before any schema
+    slow, fast = validator_for(schema), fast_check_for(schema)
+    assert fast is not None
+    assert fast(value) == slow.is_valid(value), (name, value)

@@ -291,9 +291,11 @@ class Parameter2020Validator(ParameterValidator):
             key = _value_key(value)
             if key is not None and (id(schema), key) in _VALID_PARAMETERS:
                 return None
-            errors = list(compiled(schema).iter_errors(value))
-            if errors:
-                return _reason(errors[0])
+            check = fast_check(schema)
+            if check is None or not check(value):
+                errors = list(compiled(schema).iter_errors(value))
+                if errors:
+                    return _reason(errors[0])
             if key is not None:
                 if len(_VALID_PARAMETERS) > 4096:
                     _VALID_PARAMETERS.clear()

@@ -1,4 +1,4 @@
-"""Hot reads: a Core SELECT compiled once per dialect and run on the DBAPI cursor.
+"""Hot statements: a Core statement compiled once per dialect and run on the DBAPI cursor.
 
 `Connection.execute` costs about 45 us per statement here (execution context,
 result object, expanding-IN rendering), more than SQLite takes to find a key by
@@ -11,9 +11,15 @@ skips only the per-call machinery.
 
 It runs on a DBAPI connection (`Database.quick_read()`, or the one under a
 SQLAlchemy `Connection`), outside SQLAlchemy's transaction bookkeeping: use it
-for a read that is one statement, or inside a transaction the caller has begun.
+for a read that is one statement, or inside a transaction the caller has begun
+(the write path's INSERTs and UPDATEs run this way, in `Database.write()`).
 Statements with expanding IN parameters are not supported (use one bound
-parameter per value).
+parameter per value), nor are Python-side column defaults (SQLAlchemy applies those
+in the execution context this skips; the tables here have none): an INSERT names its
+columns (`insert().values(...)` with one bindparam each), so that a column left out is
+left to the database, as SQLAlchemy's own execution would. The driver's errors are
+wrapped as SQLAlchemy wraps them (`sqlalchemy.exc.IntegrityError`, `OperationalError`,
+...), so callers and `storage.db.unavailable` see the same exceptions either way.
 """
 
 from __future__ import annotations
@@ -24,12 +30,13 @@ import typing as t
 import sqlalchemy as sa
 
 Row = dict[str, t.Any]
+Statement = sa.Select | sa.Insert | sa.Update | sa.Delete
 
 
 class _Compiled:
     __slots__ = ("sql", "positional", "names", "defaults", "bind", "keys", "convert")
 
-    def __init__(self, stmt: sa.Select, dialect: sa.Dialect) -> None:
+    def __init__(self, stmt: Statement, dialect: sa.Dialect) -> None:
         compiled = stmt.compile(dialect=dialect)
         if "POSTCOMPILE" in compiled.string:
             raise ValueError("Prepared does not take expanding IN parameters")
@@ -47,7 +54,11 @@ class _Compiled:
             proc = bp.type.dialect_impl(dialect).bind_processor(dialect)
             if proc is not None:
                 self.bind[name] = proc
-        columns = list(stmt.selected_columns)
+        columns = (
+            list(stmt.selected_columns)
+            if isinstance(stmt, sa.Select)
+            else list(compiled.effective_returning or ())
+        )
         self.keys = tuple(str(c.key) for c in columns)
         # (key, processor) for the columns whose values the dialect converts (JSON on SQLite).
         self.convert: list[tuple[str, t.Callable]] = []
@@ -85,9 +96,9 @@ class Runner(t.Protocol):
 
 
 class Prepared:
-    """A SELECT that runs without SQLAlchemy's per-call work; compiled lazily per dialect."""
+    """A statement that runs without SQLAlchemy's per-call work; compiled lazily per dialect."""
 
-    def __init__(self, stmt: sa.Select) -> None:
+    def __init__(self, stmt: Statement) -> None:
         self.stmt = stmt
         self._by_dialect: dict[str, _Compiled] = {}
         self._lock = threading.Lock()
@@ -110,6 +121,21 @@ class Prepared:
         compiled, raw = self._run(conn, params, lambda cursor: cursor.fetchone())
         return compiled.rows([raw])[0] if raw is not None else None
 
+    def run(self, conn: Runner, params: t.Mapping[str, t.Any]) -> None:
+        """Execute (an INSERT, UPDATE or DELETE); nothing is fetched."""
+        self._run(conn, params, lambda cursor: None)
+
+    def run_many(self, conn: Runner, rows: t.Sequence[t.Mapping[str, t.Any]]) -> None:
+        """executemany: the statement once per row (the rows of a multi-row INSERT)."""
+        compiled = self._compiled(conn.dialect)
+        cursor = conn.connection.cursor()
+        try:
+            cursor.executemany(compiled.sql, [compiled.params(r) for r in rows])
+        except conn.dialect.loaded_dbapi.Error as exc:
+            raise _wrapped(compiled, rows, exc, conn.dialect) from exc
+        finally:
+            cursor.close()
+
     def _run(
         self, conn: Runner, params: t.Mapping[str, t.Any], fetch: t.Callable[[t.Any], t.Any]
     ) -> tuple[_Compiled, t.Any]:
@@ -118,5 +144,19 @@ class Prepared:
         try:
             cursor.execute(compiled.sql, compiled.params(params))
             return compiled, fetch(cursor)
+        except conn.dialect.loaded_dbapi.Error as exc:
+            raise _wrapped(compiled, params, exc, conn.dialect) from exc
         finally:
             cursor.close()
+
+
+def _wrapped(compiled: _Compiled, params: t.Any, exc: Exception, dialect: sa.Dialect) -> Exception:
+    """The driver's error as SQLAlchemy's Connection.execute would raise it."""
+    return sa.exc.DBAPIError.instance(
+        compiled.sql,
+        params,
+        exc,
+        dialect.loaded_dbapi.Error,
+        hide_parameters=True,
+        dialect=dialect,
+    )

@@ -242,18 +242,31 @@ def lease_quota(
 
 
 # Inserts are built once and take their row as parameters: `insert().values(**row)` builds
-# a new statement and its cache key on every call (~100 us of a POST's CPU on SQLite,
-# bench/results/profile/writes_sqlite.txt).
-_INSERT_TICKET = tickets.insert()
-_INSERT_MESSAGE = messages.insert()
+# a new statement and its cache key on every call (~100 us of a POST's CPU on SQLite).
+@functools.lru_cache(maxsize=64)
+def _insert(table: sa.Table, columns: tuple[str, ...]) -> Prepared:
+    """INSERT of exactly these columns (the rest left to the database, as Connection.execute
+    leaves the keys a row lacks), compiled once per table and set of columns; run as a
+    Prepared statement: SQLAlchemy's per-call execution machinery cost about 45 us of each
+    of a write's statements (bench/results/profile/writes_sqlite.txt)."""
+    return Prepared(table.insert().values({c: sa.bindparam(c) for c in columns}))
+
+
+def _insert_row(conn: sa.Connection, table: sa.Table, row: Row) -> None:
+    _insert(table, tuple(row)).run(conn, row)
+
+
+def _insert_rows(conn: sa.Connection, table: sa.Table, rows: list[Row]) -> None:
+    _insert(table, tuple(rows[0])).run_many(conn, rows)
 
 
 def insert_ticket(conn: sa.Connection, *, row: Row) -> None:
-    conn.execute(_INSERT_TICKET, row)
+    _insert_row(conn, tickets, row)
     # A new ticket has no tag rows to replace: only the insert (one round trip less).
     if row["tags"]:
-        conn.execute(
-            ticket_tags.insert(),
+        _insert_rows(
+            conn,
+            ticket_tags,
             [
                 {"ticket_id": row["ticket_id"], "tenant_id": row["tenant_id"], "tag": t}
                 for t in row["tags"]
@@ -264,8 +277,9 @@ def insert_ticket(conn: sa.Connection, *, row: Row) -> None:
 def _replace_tags(conn: sa.Connection, *, ticket_id: str, tenant_id: str, tags: list[str]) -> None:
     conn.execute(ticket_tags.delete().where(ticket_tags.c.ticket_id == ticket_id))
     if tags:
-        conn.execute(
-            ticket_tags.insert(),
+        _insert_rows(
+            conn,
+            ticket_tags,
             [{"ticket_id": ticket_id, "tenant_id": tenant_id, "tag": t} for t in tags],
         )
 
@@ -277,19 +291,20 @@ _GET_TICKET = sa.select(tickets).where(
     tickets.c.ticket_id == sa.bindparam("ticket_id"),
 )
 _GET_TICKET_FOR_UPDATE = _GET_TICKET.with_for_update()
+_GET_TICKET_PREPARED = {False: Prepared(_GET_TICKET), True: Prepared(_GET_TICKET_FOR_UPDATE)}
 
 
 def get_ticket(
     conn: sa.Connection, *, tenant_id: str, ticket_id: str, for_update: bool = False
 ) -> Row | None:
-    stmt = _GET_TICKET_FOR_UPDATE if for_update else _GET_TICKET
-    return _first(conn.execute(stmt, {"tenant_id": tenant_id, "ticket_id": ticket_id}))
+    prepared = _GET_TICKET_PREPARED[for_update]
+    return prepared.first(conn, {"tenant_id": tenant_id, "ticket_id": ticket_id})
 
 
 @functools.lru_cache(maxsize=64)
-def _update_ticket_stmt(columns: tuple[str, ...]) -> sa.Update:
+def _update_ticket_stmt(columns: tuple[str, ...]) -> Prepared:
     """UPDATE of these columns of one ticket, built once per set of columns (as the inserts)."""
-    return (
+    return Prepared(
         tickets.update()
         .where(
             tickets.c.tenant_id == sa.bindparam("w_tenant_id"),
@@ -302,7 +317,7 @@ def _update_ticket_stmt(columns: tuple[str, ...]) -> sa.Update:
 def update_ticket(conn: sa.Connection, *, tenant_id: str, ticket_id: str, values: Row) -> None:
     stmt = _update_ticket_stmt(tuple(sorted(values)))
     params = {f"v_{k}": v for k, v in values.items()}
-    conn.execute(stmt, {"w_tenant_id": tenant_id, "w_ticket_id": ticket_id, **params})
+    stmt.run(conn, {"w_tenant_id": tenant_id, "w_ticket_id": ticket_id, **params})
     if "tags" in values:
         _replace_tags(conn, ticket_id=ticket_id, tenant_id=tenant_id, tags=values["tags"])
 
@@ -481,7 +496,7 @@ def list_tickets(
 
 
 def insert_message(conn: sa.Connection, *, row: Row) -> None:
-    conn.execute(_INSERT_MESSAGE, row)
+    _insert_row(conn, messages, row)
 
 
 _FIND_MESSAGE_BY_EXTERNAL_ID = sa.select(messages).where(
@@ -593,16 +608,18 @@ _IDEM_WHERE = (
 # waits for a concurrent transaction inserting the same key, as the plain INSERT did, and
 # then inserts nothing.
 # RETURNING says whether the row went in (rowcount is -1 here on psycopg).
+_CLAIM_COLUMNS = ("tenant_id", "idem_key", "fingerprint", "state", "created_at", "action_id")
 _CLAIM = {
-    "sqlite": sqlite_insert(idempotency_records)
-    .on_conflict_do_nothing()
-    .returning(idempotency_records.c.idem_key),
-    "postgresql": pg_insert(idempotency_records)
-    .on_conflict_do_nothing()
-    .returning(idempotency_records.c.idem_key),
+    name: Prepared(
+        insert(idempotency_records)
+        .values({c: sa.bindparam(c) for c in _CLAIM_COLUMNS})
+        .on_conflict_do_nothing()
+        .returning(idempotency_records.c.idem_key)
+    )
+    for name, insert in (("sqlite", sqlite_insert), ("postgresql", pg_insert))
 }
-_GET_IDEMPOTENCY_RECORD = sa.select(idempotency_records).where(*_IDEM_WHERE)
-_COMPLETE_IDEMPOTENCY_RECORD = (
+_GET_IDEMPOTENCY_RECORD = Prepared(sa.select(idempotency_records).where(*_IDEM_WHERE))
+_COMPLETE_IDEMPOTENCY_RECORD = Prepared(
     idempotency_records.update()
     .where(*_IDEM_WHERE)
     .values(
@@ -634,7 +651,7 @@ def claim_idempotency_key(
     }
     stmt = _CLAIM.get(conn.dialect.name)
     if stmt is not None:
-        return conn.execute(stmt, row).first() is not None
+        return stmt.first(conn, row) is not None
     try:
         with conn.begin_nested():
             conn.execute(idempotency_records.insert(), row)
@@ -644,9 +661,7 @@ def claim_idempotency_key(
 
 
 def get_idempotency_record(conn: sa.Connection, *, tenant_id: str, idem_key: str) -> Row | None:
-    return _first(
-        conn.execute(_GET_IDEMPOTENCY_RECORD, {"w_tenant_id": tenant_id, "w_idem_key": idem_key})
-    )
+    return _GET_IDEMPOTENCY_RECORD.first(conn, {"w_tenant_id": tenant_id, "w_idem_key": idem_key})
 
 
 def complete_idempotency_record(
@@ -658,8 +673,8 @@ def complete_idempotency_record(
     body: str,
     headers: dict[str, str],
 ) -> None:
-    conn.execute(
-        _COMPLETE_IDEMPOTENCY_RECORD,
+    _COMPLETE_IDEMPOTENCY_RECORD.run(
+        conn,
         {
             "w_tenant_id": tenant_id,
             "w_idem_key": idem_key,

@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from threada.storage.prepared import Prepared
 from threada.storage.repo import _all, _one
 from threada.storage.tables import (
     webhook_deliveries,
@@ -54,10 +55,17 @@ def list_endpoints(
     return _all(conn, stmt.order_by(c.created_at, c.endpoint_id).limit(limit))
 
 
+_SUBSCRIBED = Prepared(
+    sa.select(webhook_endpoints.c.endpoint_id, webhook_endpoints.c.event_types).where(
+        webhook_endpoints.c.tenant_id == sa.bindparam("tenant_id")
+    )
+)
+
+
 def subscribed_endpoints(conn: sa.Connection, *, tenant_id: str) -> list[Row]:
-    """The tenant's endpoints (enabled or not: a paused endpoint's deliveries wait)."""
-    c = webhook_endpoints.c
-    return _all(conn, sa.select(c.endpoint_id, c.event_types).where(c.tenant_id == tenant_id))
+    """The tenant's endpoints (enabled or not: a paused endpoint's deliveries wait). Every
+    ticket and message write asks, so it runs as a Prepared statement (storage.prepared)."""
+    return _SUBSCRIBED.all(conn, {"tenant_id": tenant_id})
 
 
 def update_endpoint(conn: sa.Connection, *, endpoint_id: str, values: Row) -> None:
