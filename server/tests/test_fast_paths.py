@@ -461,7 +461,7 @@ def _set(value, path, new):
     for step in path[:-1]:
         node = node[step]
     if new is _DELETE and isinstance(node, dict):
-        del node[path[-1]]
+        node.pop(path[-1], None)
     elif new is _DELETE:
         node.pop(path[-1])
     else:

@@ -211,9 +211,9 @@ def test_the_migrations_create_exactly_the_tables(fresh_url):
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     db.dispose()
     if db.is_sqlite:
-        # Migration 0005 gives SQLite's status index the tags' JSON text as a key column
-        # (PostgreSQL INCLUDEs it), and 0006 gives SQLite alone a channel index, as
-        # tables.py says; nothing else may differ.
+        # Migrations 0005 and 0006 give SQLite's status and channel indexes the tags' JSON
+        # text as a key column (PostgreSQL INCLUDEs it, as tables.py says); nothing else
+        # may differ.
         sqlite_only = ("ix_tickets_tenant_status_activity", "ix_tickets_tenant_channel_activity")
         diff = [
             d

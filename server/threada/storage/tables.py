@@ -65,9 +65,8 @@ tickets = sa.Table(
     sa.Column("last_message_at", Ms, nullable=True),
     # Keyset pages in the activity order, with and without a status filter. Channel and
     # priority (and on SQLite the tags' JSON text, a key column there; migration 0005) let
-    # the other filters be tested on the index entry instead of the table row. SQLite also
-    # has ix_tickets_tenant_channel_activity (tenant_id, channel, status, updated_at,
-    # ticket_id, priority, tags; migration 0006): a rare channel is a range of its own there.
+    # the other filters be tested on the index entry instead of the table row. With channel
+    # ahead of status (migrations 0006, 0007) a rare channel is a range of its own.
     sa.Index("ix_tickets_tenant_activity", "tenant_id", "updated_at", "ticket_id"),
     sa.Index(
         "ix_tickets_tenant_status_activity",
@@ -76,6 +75,16 @@ tickets = sa.Table(
         "updated_at",
         "ticket_id",
         "channel",
+        "priority",
+        postgresql_include=["tags"],
+    ),
+    sa.Index(
+        "ix_tickets_tenant_channel_activity",
+        "tenant_id",
+        "channel",
+        "status",
+        "updated_at",
+        "ticket_id",
         "priority",
         postgresql_include=["tags"],
     ),
