@@ -19,6 +19,7 @@ import functools
 import json
 import os
 import platform
+import random
 import shutil
 import sqlite3
 import subprocess
@@ -159,7 +160,12 @@ def main(argv: list[str] | None = None) -> int:
         rounds: dict[str, list[dict]] = {sc.name: [] for sc in scenarios}
         for n in range(args.rounds):
             log(f"round {n + 1} of {args.rounds}")
-            for sc in scenarios:
+            # A new order each round (reproducible): a machine whose speed drifts within a
+            # round then slows a different part of the list each time, and the targets'
+            # paired ratios (bench.report) compare figures taken in the same round.
+            order = list(scenarios)
+            random.Random(n).shuffle(order)
+            for sc in order:
                 last = n == args.rounds - 1
                 res = ctx.measure(sc, warmup=n == 0, profile_it=args.profile and last)
                 rounds[sc.name].append(res)

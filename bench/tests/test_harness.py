@@ -220,3 +220,21 @@ def test_profile_summary(tmp_path):
     )
     text = profile.summarize(raw)
     assert "75.0%  hot (threada/ids.py)" in text
+
+
+def test_targets_pair_figures_of_the_same_round():
+    """A machine that slows down during the run: the best rounds of two scenarios come from
+    different phases, and their ratio says nothing; the median of same-round ratios does."""
+    from bench import report
+
+    rows = [
+        {"name": "prism_list", "rps": 1000.0, "rounds_rps": [1000.0, 700.0, 500.0]},
+        # Twice Prism in two rounds of three; best/best would compare its 1,400 with
+        # Prism's 1,000 of the fast first round and say 1.4.
+        {"name": "server_async_list_first", "rps": 1400.0, "rounds_rps": [1400.0, 1400.0, 1000.0]},
+        {"name": "mock_list", "rps": 12000.0, "rounds_rps": [12000.0, 8400.0, 6000.0]},
+    ]
+    meta = {"startup_s": {}, "rounds": 3}
+    targets = {t["target"]: t["value"] for t in report.targets({r["name"]: r for r in rows}, meta)}
+    assert targets["AsyncApp: first page vs Prism"] == 2.0
+    assert targets["mock vs Prism"] == 12.0
