@@ -380,7 +380,7 @@ def readme_table(doc: dict) -> str:
         for name in two:
             key = name[len("server_pg2_") :]
             lines.append(
-                f"| {_label('server_' + key).format(**meta)} | {cell(name, 'rps', ',.0f')} "
+                f"| {_label(name).format(**meta)} | {cell(name, 'rps', ',.0f')} "
                 f"| {cell('server_pg_' + key, 'rps', ',.0f')} "
                 f"| {cell(name, 'cpu_ms_per_req', '.3f')} "
                 f"| {cell(name, 'pg_cpu_ms_per_req', '.3f')} |"
