@@ -119,19 +119,24 @@ _compiled: dict[int, tuple[t.Any, Draft202012Validator]] = {}
 _compiled_lock = threading.Lock()
 
 
-def compiled(schema: dict) -> Draft202012Validator:
-    """A 2020-12 validator for a schema dict, built once per schema object."""
+def _once(cache: dict[int, tuple[t.Any, t.Any]], schema: t.Any, build: t.Callable) -> t.Any:
+    """`build(schema)`, once per schema object (keyed by id, the schema held so that its id
+    is not reused), in a bounded cache."""
     key = id(schema)
-    hit = _compiled.get(key)
+    hit = cache.get(key)
     if hit is not None and hit[0] is schema:
         return hit[1]
-    validator = validator_for(schema)
+    built = build(schema)
     with _compiled_lock:
-        if len(_compiled) > 10_000:  # a bound, should a caller ever pass fresh dicts
-            _compiled.clear()
-        # Holding the schema keeps its id from being reused by another object.
-        _compiled[key] = (schema, validator)
-    return validator
+        if len(cache) > 10_000:  # a bound, should a caller ever pass fresh dicts
+            cache.clear()
+        cache[key] = (schema, built)
+    return built
+
+
+def compiled(schema: dict) -> Draft202012Validator:
+    """A 2020-12 validator for a schema dict, built once per schema object."""
+    return _once(_compiled, schema, validator_for)
 
 
 _fast: dict[int, tuple[t.Any, t.Callable[[t.Any], bool] | None]] = {}
@@ -140,16 +145,7 @@ _fast: dict[int, tuple[t.Any, t.Callable[[t.Any], bool] | None]] = {}
 def fast_check(schema: dict) -> t.Callable[[t.Any], bool] | None:
     """`validation.fast_check_for(schema)`, built once per schema object: its yes means
     valid; on its no, `compiled(schema)` finds the errors."""
-    key = id(schema)
-    hit = _fast.get(key)
-    if hit is not None and hit[0] is schema:
-        return hit[1]
-    check = fast_check_for(schema)
-    with _compiled_lock:
-        if len(_fast) > 10_000:
-            _fast.clear()
-        _fast[key] = (schema, check)
-    return check
+    return _once(_fast, schema, fast_check_for)
 
 
 def _where(prefix: str, error: ValidationError) -> str:
